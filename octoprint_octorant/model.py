@@ -1,0 +1,107 @@
+"""Small immutable values that cross layers: notifications, rendered messages, attachments, results."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Mapping, Optional, Tuple
+
+MEDIA_NONE = "none"
+MEDIA_SNAPSHOT = "snapshot"
+MEDIA_CHOICES = (MEDIA_NONE, MEDIA_SNAPSHOT)
+
+_sequence = itertools.count(1)
+
+
+def next_sequence() -> int:
+    """Process-wide increasing number, so notifications keep their order in logs and history."""
+    return next(_sequence)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    data: bytes = field(repr=False)
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+
+@dataclass(frozen=True)
+class Notification:
+    """What the router decided to announce: one event kind with its variables and the media it wants."""
+
+    kind: str
+    variables: Mapping[str, Any]
+    media: str = MEDIA_NONE
+    created: float = 0.0
+    sequence: int = field(default_factory=next_sequence)
+
+    def __post_init__(self):
+        # A read-only view: channels and templates share it across threads.
+        object.__setattr__(self, "variables", MappingProxyType(dict(self.variables)))
+
+
+@dataclass(frozen=True)
+class Message:
+    """A notification rendered for one channel: the text, optional title and files to send."""
+
+    kind: str
+    text: str
+    title: str = ""
+    attachments: Tuple[Attachment, ...] = ()
+    sequence: int = 0
+    created: float = 0.0
+    # Text that comes from variables (file names...) must never ping anyone; the channel
+    # may use this to decide what mentions are allowed. Mentions written by the user are kept.
+    template: str = ""
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """What a service said about its rate limit in its last answer."""
+
+    remaining: Optional[int] = None
+    reset_after: Optional[float] = None
+    bucket: Optional[str] = None
+
+
+STATUS_OK = "ok"
+STATUS_RETRY = "retry"
+STATUS_FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    """The outcome of one delivery attempt, in words a user can read (never containing secrets)."""
+
+    status: str
+    error: str = ""
+    http_status: Optional[int] = None
+    retry_after: Optional[float] = None
+    rate_limit: Optional[RateLimit] = None
+    handle: Optional[str] = None
+    # True when the service told us the destination is gone (Discord 404): stop using it.
+    gone: bool = False
+    # True when a 429 applies to every request from this machine, not one webhook.
+    global_limit: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.status == STATUS_OK
+
+    @classmethod
+    def success(cls, http_status=None, rate_limit=None, handle=None) -> DeliveryResult:
+        return cls(STATUS_OK, "", http_status, None, rate_limit, handle)
+
+    @classmethod
+    def retry(cls, error, retry_after=None, http_status=None, rate_limit=None,
+              global_limit=False) -> DeliveryResult:
+        return cls(STATUS_RETRY, error, http_status, retry_after, rate_limit, global_limit=global_limit)
+
+    @classmethod
+    def failure(cls, error, http_status=None, rate_limit=None, gone=False) -> DeliveryResult:
+        return cls(STATUS_FAILED, error, http_status, None, rate_limit, gone=gone)

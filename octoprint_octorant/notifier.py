@@ -1,0 +1,388 @@
+"""The notifier: takes events from OctoPrint's threads in microseconds and does the rest elsewhere.
+
+    on_event / on_print_progress ──put──▶ intake queue ──▶ dispatcher thread
+        router (+ progress throttle) → Notification → snapshot capture started at once
+        → one Delivery per channel outbox → channel worker renders, fits and sends
+
+Nothing here imports OctoPrint: the adapter passes in callables for the printer state and the
+snapshot source, so this whole flow runs in tests against real local servers.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+
+from . import media, progress, templating
+from .catalogue import EVENTS_BY_KEY, WATCHED_EVENTS
+from .channels import REGISTRY
+from .channels.base import Channel
+from .clock import Clock
+from .model import MEDIA_NONE, DeliveryResult, Message, Notification
+from .outbox import Delivery, MediaFuture, Outbox, RateGate, RetryPolicy
+from .redact import redact
+from .router import PrinterState, Router, RouterConfig
+
+_TICK = object()
+_PROGRESS = "__progress__"
+TICK_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class Config:
+    """An immutable snapshot of the settings the flow needs; swapped whole on save."""
+
+    router: RouterConfig = field(default_factory=RouterConfig)
+    messages: Mapping[str, str] = field(default_factory=dict)
+    progress: progress.ProgressSettings = field(default_factory=progress.ProgressSettings)
+    snapshot_timeout: float = 5.0
+    channels: Tuple[Mapping[str, Any], ...] = ()
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any], printer_name: str) -> Config:
+        events = settings.get("events") if isinstance(settings.get("events"), Mapping) else {}
+        messages = {}
+        for key, spec in EVENTS_BY_KEY.items():
+            entry = events.get(key) if isinstance(events.get(key), Mapping) else {}
+            message = entry.get("message")
+            messages[key] = message if isinstance(message, str) else spec.default_message
+        snapshot = settings.get("snapshot") if isinstance(settings.get("snapshot"), Mapping) else {}
+        try:
+            timeout = min(60.0, max(1.0, float(snapshot.get("timeout", 5))))
+        except (TypeError, ValueError):
+            timeout = 5.0
+        channels = settings.get("channels") if isinstance(settings.get("channels"), list) else []
+        return cls(
+            router=RouterConfig.from_settings(settings, printer_name),
+            messages=messages,
+            progress=progress.ProgressSettings.from_mapping(settings.get("progress") or {}),
+            snapshot_timeout=timeout,
+            channels=tuple(dict(c) for c in channels if isinstance(c, Mapping)),
+        )
+
+
+class Notifier:
+    def __init__(
+        self,
+        printer_state: Callable[[], PrinterState],
+        snapshot_source: Callable[[], Any],
+        clock: Optional[Clock] = None,
+        logger: Optional[logging.Logger] = None,
+        policy: Optional[RetryPolicy] = None,
+        channel_factory: Optional[Callable[[Mapping[str, Any]], Channel]] = None,
+    ):
+        self._printer_state = printer_state
+        self._snapshot_source = snapshot_source
+        self._clock = clock or Clock()
+        self._logger = logger or logging.getLogger(__name__)
+        self._policy = policy or RetryPolicy()
+        self._channel_factory = channel_factory or self._make_channel
+        self._intake: queue.Queue = queue.Queue()
+        self._router = Router()
+        self._gate = RateGate(self._clock)
+        self._config = Config()
+        self._outboxes: Dict[str, Outbox] = {}
+        self._lock = threading.Lock()
+        self._dispatcher: Optional[threading.Thread] = None
+        self._running = False
+        self._progress_state: Optional[progress.ProgressState] = None
+        self._reported_problems: set = set()
+        self._capture_threads: List[threading.Thread] = []
+
+    # -- called from OctoPrint's threads: must return in microseconds ---------------------------
+
+    def handle_event(self, event: str, payload: Any) -> None:
+        if event not in WATCHED_EVENTS or not self._running:
+            return
+        # A shallow copy: OctoPrint hands the same payload to every plugin.
+        copied = dict(payload) if isinstance(payload, Mapping) else {}
+        self._intake.put((event, copied, self._clock.time()))
+
+    def handle_progress(self) -> None:
+        """OctoPrint reported file progress; the dispatcher samples the printer and decides."""
+        if self._running and self._progress_state is not None:
+            self._intake.put((_PROGRESS, None, self._clock.time()))
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def configure(self, settings: Mapping[str, Any], printer_name: str) -> None:
+        config = Config.from_settings(settings, printer_name)
+        with self._lock:
+            old = self._outboxes
+            new: Dict[str, Outbox] = {}
+            for channel_config in config.channels:
+                channel_id = str(channel_config.get("id") or "")
+                if not channel_id or not channel_config.get("enabled", True):
+                    continue
+                try:
+                    channel = self._channel_factory(channel_config)
+                except Exception as error:  # a broken entry is a warning, not a crash
+                    self._logger.warning("OctoRant: channel %s not started: %s", channel_id,
+                                         redact(error))
+                    continue
+                outbox = old.get(channel_id)
+                if outbox is not None and outbox.channel.config == channel.config:
+                    new[channel_id] = outbox
+                    continue
+                new[channel_id] = self._make_outbox(channel_id, channel, outbox)
+            for channel_id, outbox in old.items():
+                if channel_id not in new:
+                    outbox.close(0)
+            self._outboxes = new
+            self._config = config
+
+    def _make_outbox(self, channel_id: str, channel: Channel, previous: Optional[Outbox]) -> Outbox:
+        outbox = Outbox(channel_id, channel, self._render, self._clock, self._gate, self._policy, self._logger)
+        if previous is not None:
+            # Settings changed (new URL, bot name…): what was waiting goes out with the new settings.
+            previous.close(0)
+            for delivery in previous.take_queue():
+                outbox.put(delivery)
+            outbox.status.history.extend(previous.status.history)
+        return outbox
+
+    @staticmethod
+    def _make_channel(config: Mapping[str, Any]) -> Channel:
+        channel_type = REGISTRY.get(str(config.get("type") or ""))
+        if channel_type is None:
+            raise ValueError(f"unknown channel type {config.get('type')!r}")
+        return channel_type(config)
+
+    def start(self) -> None:
+        with self._lock:
+            self._running = True
+            if self._dispatcher is None or not self._dispatcher.is_alive():
+                self._dispatcher = threading.Thread(target=self._run, name="octorant-dispatcher", daemon=True)
+                self._dispatcher.start()
+
+    def shutdown(self, timeout: float = 10.0) -> bool:
+        """Announce shutdown (once), deliver what is queued within `timeout` s, stop. True if all went."""
+        deadline = self._clock.monotonic() + timeout
+        self.handle_event("Shutdown", {})
+        self._intake.put(None)  # the dispatcher routes what came before, then stops
+        if self._dispatcher is not None:
+            self._dispatcher.join(max(0.0, min(timeout, 5.0)))
+        self._running = False
+        drained = True
+        for outbox in list(self._outboxes.values()):
+            drained &= outbox.close(max(0.0, deadline - self._clock.monotonic()))
+        return drained
+
+    # -- the dispatcher thread -----------------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            wait = TICK_SECONDS if self._progress_state is not None else None
+            try:
+                item = self._intake.get(timeout=wait)
+            except queue.Empty:
+                item = _TICK
+            if item is None:
+                return
+            try:
+                self._process(item)
+            except Exception:  # the dispatcher must outlive any one event
+                self._logger.exception("OctoRant: could not process %r", item if item is _TICK else item[0])
+            self._supervise()
+
+    def ensure_running(self) -> None:
+        """Restart the dispatcher or a worker that died (called from the adapter now and then)."""
+        if self._running and (self._dispatcher is None or not self._dispatcher.is_alive()):
+            self._logger.error("OctoRant: dispatcher had stopped; starting a new one")
+            self.start()
+        self._supervise()
+
+    def _supervise(self) -> None:
+        for outbox in list(self._outboxes.values()):
+            outbox.ensure_worker()
+
+    def _state(self) -> PrinterState:
+        try:
+            return self._printer_state()
+        except Exception:
+            self._logger.exception("OctoRant: could not read the printer state")
+            return PrinterState()
+
+    def _process(self, item) -> None:
+        config = self._config
+        if item is _TICK:
+            event, payload, wall = _PROGRESS, None, self._clock.time()
+        else:
+            event, payload, wall = item
+        state = self._state()
+        self._track_progress(event, payload, state, wall, config)
+        if event == _PROGRESS:
+            return
+        notification = self._router.route(event, payload, state, wall, config.router)
+        if notification is not None:
+            self.dispatch(notification)
+
+    def _track_progress(self, event: str, payload, state: PrinterState, wall: float, config: Config) -> None:
+        now = self._clock.monotonic()
+        if event == "PrintStarted":
+            self._progress_state = progress.ProgressState.start(now)
+            return
+        if event in ("PrintDone", "PrintFailed", "PrintCancelled", "Disconnected"):
+            self._progress_state = None
+            return
+        if self._progress_state is None:
+            return
+        z = state.z
+        if event == "ZChange" and isinstance(payload, Mapping):
+            z = progress_number(payload.get("new"), z)
+        printing = state.printing and event != "PrintPaused"
+        sample = progress.ProgressSample(
+            now=now, file_percent=state.completion, print_time=state.print_time,
+            print_time_left=state.print_time_left, z=z, printing=printing,
+        )
+        decision, self._progress_state = progress.decide(config.progress, self._progress_state, sample)
+        if decision is not None:
+            notification = self._router.progress(decision.reason, state, wall, config.router)
+            if notification is not None:
+                self.dispatch(notification)
+
+    # -- fan-out -------------------------------------------------------------------------------
+
+    def dispatch(self, notification: Notification) -> int:
+        """Queue `notification` for every enabled channel; start its media capture once."""
+        with self._lock:
+            outboxes = [o for o in self._outboxes.values() if self._wants(o, notification)]
+        if not outboxes:
+            return 0
+        future = None
+        if notification.media != MEDIA_NONE and any(o.channel.config.get("media", True) for o in outboxes):
+            future = self._capture(self._config.snapshot_timeout)
+        for outbox in outboxes:
+            outbox.put(Delivery(notification, future))
+        return len(outboxes)
+
+    @staticmethod
+    def _wants(outbox: Outbox, notification: Notification) -> bool:
+        events = outbox.channel.config.get("events")
+        return not isinstance(events, list) or notification.kind in events
+
+    def _capture(self, timeout: float) -> MediaFuture:
+        """Start the snapshot now (the moment of the event), off the dispatcher thread."""
+        future = MediaFuture()
+
+        def work():
+            result = None
+            try:
+                source = self._snapshot_source()
+                if source is None:
+                    result = media.CaptureResult(None, "no webcam is configured for snapshots", 0.0)
+                else:
+                    result = media.capture(source.fetch, source.transform, timeout, clock=self._clock)
+            except Exception as error:
+                result = media.CaptureResult(None, f"snapshot failed: {redact(error)}", 0.0)
+            finally:
+                future.set(result)
+
+        thread = threading.Thread(target=work, name="octorant-snapshot", daemon=True)
+        thread.start()
+        return future
+
+    # -- rendering, on each channel's worker ---------------------------------------------------
+
+    def _render(self, notification: Notification, channel: Channel, capture) -> Message:
+        spec = EVENTS_BY_KEY[notification.kind]
+        overrides = channel.config.get("messages")
+        template = self._config.messages.get(notification.kind, spec.default_message)
+        if isinstance(overrides, Mapping) and isinstance(overrides.get(notification.kind), str):
+            template = overrides[notification.kind]
+        rendered = templating.render(template, notification.variables, escape=channel.escape_value)
+        for problem in rendered.problems:
+            key = (notification.kind, template, problem)
+            if key not in self._reported_problems:  # log once, not on every message
+                self._reported_problems.add(key)
+                self._logger.warning("OctoRant: message for %s: %s", spec.title, problem)
+        text = rendered.text.strip() or spec.title
+        attachments, note = self._media_for(channel, capture)
+        if note:
+            text += f"\n(no snapshot: {note})"
+        message = Message(
+            kind=notification.kind, text=text,
+            title=f"{spec.title} – {notification.variables.get('printer_name', '')}",
+            attachments=attachments, sequence=notification.sequence, created=notification.created,
+            template=template,
+        )
+        return channel.fit(message)
+
+    @staticmethod
+    def _media_for(channel: Channel, capture) -> Tuple[tuple, str]:
+        """The snapshot fitted to this channel's limit, or a note saying why there is none."""
+        if capture is None or not channel.config.get("media", True):
+            return (), ""
+        if capture.attachment is None:
+            return (), capture.note
+        fitted = media.fit_image(capture.attachment, channel.capabilities.max_file_bytes)
+        if fitted is None:
+            return (), "the image could not be made small enough for this channel"
+        return (fitted,), ""
+
+    # -- for the settings page and the test button ---------------------------------------------
+
+    def channel_status(self) -> Dict[str, dict]:
+        with self._lock:
+            outboxes = dict(self._outboxes)
+        return {
+            channel_id: {
+                "last_status": o.status.last_status,
+                "last_error": o.status.last_error,
+                "gone": o.status.gone,
+                "delivered": o.status.delivered,
+                "failed": o.status.failed,
+                "pending": o.pending(),
+                "history": list(o.status.history),
+            }
+            for channel_id, o in outboxes.items()
+        }
+
+    def preview(self, kind: str, template: Any) -> dict:
+        """`template` rendered with the catalogue's sample values, and its problems (settings page)."""
+        spec = EVENTS_BY_KEY.get(kind)
+        if spec is None:
+            return {"text": "", "problems": [f"unknown event {kind!r}"]}
+        rendered = templating.render(template, spec.samples())
+        return {"text": rendered.text, "problems": list(rendered.problems)}
+
+    def test_channel(self, channel_config: Mapping[str, Any], with_snapshot: bool = True) -> dict:
+        """Send a test message through `channel_config` now (API thread) and say what happened."""
+        try:
+            channel = self._channel_factory(channel_config)
+        except Exception as error:
+            return {"ok": False, "error": redact(error)}
+        problems = channel.validate(channel.config)
+        if problems:
+            return {"ok": False, "error": " ".join(problems)}
+        check = channel.check()
+        if check is not None and not check.ok:
+            return _result_dict(check, channel)
+        config = self._config
+        text = f"👋 Test message from OctoRant on {config.router.printer_name}: notifications will arrive here."
+        capture = self._capture(config.snapshot_timeout).get(config.snapshot_timeout + 2) if with_snapshot else None
+        attachments, note = self._media_for(channel, capture)
+        if note:
+            text += f"\n(no snapshot: {note})"
+        message = channel.fit(Message(kind="test", text=text, title="OctoRant test", attachments=attachments))
+        return _result_dict(channel.send(message), channel)
+
+
+def _result_dict(result: DeliveryResult, channel: Channel) -> dict:
+    return {
+        "ok": result.ok,
+        "status": result.status,
+        "http_status": result.http_status,
+        "error": redact(result.error, channel.secrets()),
+    }
+
+
+def progress_number(value: Any, default):
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return default
+    return number if number == number else default
