@@ -275,7 +275,7 @@ class Notifier:
                 if source is None:
                     result = media.CaptureResult(None, "no webcam is configured for snapshots", 0.0)
                 else:
-                    result = media.capture(source.fetch, source.transform, timeout, clock=self._clock)
+                    result = media.capture(source.fetch, source.transform, timeout)
             except Exception as error:
                 result = media.CaptureResult(None, f"snapshot failed: {redact(error)}", 0.0)
             finally:

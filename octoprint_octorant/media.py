@@ -1,0 +1,151 @@
+"""Snapshot capture with a hard timeout, OctoPrint's transforms, and fitting to a channel's limits.
+
+A missing, slow or broken webcam degrades to "no image, with a short note", never to "no
+message" and never to an exception.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+from .model import Attachment
+from .redact import redact
+
+MAX_CAPTURE_BYTES = 20 * 1024 * 1024  # a camera sending more than this is broken
+_FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png"), "GIF": ("gif", "image/gif"),
+            "WEBP": ("webp", "image/webp"), "BMP": ("bmp", "image/bmp")}
+
+
+@dataclass(frozen=True)
+class Transform:
+    """Applied as OctoPrint's timelapse applies them (timelapse.py, `_create_filter_string`):
+    hflip, then vflip, then `transpose=2`, i.e. a 90° counter-clockwise rotation."""
+
+    flip_h: bool = False
+    flip_v: bool = False
+    rotate90: bool = False
+
+    @property
+    def needed(self) -> bool:
+        return self.flip_h or self.flip_v or self.rotate90
+
+
+@dataclass(frozen=True)
+class CaptureResult:
+    attachment: Optional[Attachment]
+    note: str = ""
+    elapsed: float = 0.0
+
+
+def _read_all(fetch: Callable[[], Any], limit: int) -> bytes:
+    data = fetch()
+    if isinstance(data, (bytes, bytearray)):
+        if len(data) > limit:
+            raise ValueError(f"the webcam sent more than {limit // (1024 * 1024)} MiB")
+        return bytes(data)
+    buffer = bytearray()
+    for chunk in data:
+        buffer += chunk
+        if len(buffer) > limit:
+            raise ValueError(f"the webcam sent more than {limit // (1024 * 1024)} MiB")
+    return bytes(buffer)
+
+
+def capture(
+    fetch: Callable[[], Any],
+    transform: Optional[Transform] = None,
+    timeout: float = 5.0,
+    max_bytes: int = MAX_CAPTURE_BYTES,
+) -> CaptureResult:
+    """Run `fetch` (bytes or an iterable of chunks) on its own thread, waiting at most `timeout` s.
+
+    A fetch that hangs is abandoned: its thread is a daemon and its result is dropped.
+    """
+    started = time.monotonic()
+    box: dict = {}
+    done = threading.Event()
+
+    def work():
+        try:
+            box["data"] = _read_all(fetch, max_bytes)
+        except Exception as error:
+            box["error"] = error
+        finally:
+            done.set()
+
+    threading.Thread(target=work, name="octorant-capture", daemon=True).start()
+    if not done.wait(max(0.1, timeout)):
+        return CaptureResult(None, f"the webcam did not answer within {timeout:g} s", time.monotonic() - started)
+    if "error" in box:
+        error = box["error"]
+        return CaptureResult(None, f"webcam error: {redact(error)}"[:300], time.monotonic() - started)
+    try:
+        attachment = prepare(box["data"], transform or Transform())
+    except Exception:
+        return CaptureResult(None, "the webcam sent something that is not an image", time.monotonic() - started)
+    return CaptureResult(attachment, "", time.monotonic() - started)
+
+
+def _open(data: bytes):
+    from PIL import Image  # imported on first capture, not at OctoPrint start-up
+
+    image = Image.open(io.BytesIO(data))
+    image.load()  # decode now, so a truncated or garbage file fails here
+    return image
+
+
+def prepare(data: bytes, transform: Optional[Transform] = None) -> Attachment:
+    """Check `data` is an image; re-encode only when a transform asks for it."""
+    transform = transform or Transform()
+    image = _open(data)
+    fmt = image.format or "JPEG"
+    if not transform.needed and fmt in _FORMATS:
+        extension, content_type = _FORMATS[fmt]
+        return Attachment(f"snapshot.{extension}", content_type, data)  # untouched bytes
+    from PIL import Image
+
+    if transform.flip_h:
+        image = image.transpose(Image.FLIP_LEFT_RIGHT)
+    if transform.flip_v:
+        image = image.transpose(Image.FLIP_TOP_BOTTOM)
+    if transform.rotate90:
+        image = image.transpose(Image.ROTATE_90)  # counter-clockwise, as ffmpeg's transpose=2
+    return _encode(image, "PNG" if fmt == "PNG" else "JPEG", 90)
+
+
+def _encode(image, fmt: str, quality: int) -> Attachment:
+    out = io.BytesIO()
+    if fmt == "JPEG":
+        if image.mode not in ("RGB", "L"):
+            image = image.convert("RGB")
+        image.save(out, "JPEG", quality=quality, optimize=True)
+        return Attachment("snapshot.jpg", "image/jpeg", out.getvalue())
+    image.save(out, "PNG", optimize=True)
+    return Attachment("snapshot.png", "image/png", out.getvalue())
+
+
+def fit_image(attachment: Attachment, max_bytes: int, max_side: Optional[int] = None) -> Optional[Attachment]:
+    """`attachment` as is when it fits; else recompressed and scaled down step by step. None if hopeless."""
+    try:
+        image = _open(attachment.data)
+    except Exception:
+        return attachment if attachment.size <= max_bytes else None
+    too_wide = max_side is not None and max(image.size) > max_side
+    if attachment.size <= max_bytes and not too_wide:
+        return attachment
+    if too_wide:
+        scale = max_side / float(max(image.size))
+        image = image.resize((max(1, int(image.width * scale)), max(1, int(image.height * scale))))
+    for _ in range(12):
+        for quality in (85, 70, 55):
+            candidate = _encode(image, "JPEG", quality)
+            if candidate.size <= max_bytes:
+                return candidate
+        if min(image.size) <= 16:
+            break
+        image = image.resize((max(1, int(image.width * 0.75)), max(1, int(image.height * 0.75))))
+    return None
