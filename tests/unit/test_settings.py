@@ -1,0 +1,143 @@
+import pathlib
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from octoprint_octorant.catalogue import EVENTS, EVENTS_BY_KEY
+from octoprint_octorant.settings import SETTINGS_VERSION, defaults, migrate, validate_all
+
+FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "legacy"
+TOKEN = "legacy-token"
+
+
+def load(name):
+    data = yaml.safe_load((FIXTURES / name).read_text(encoding="utf-8"))["plugins"]["octorant"]
+    return data, data.pop("_config_version", None)
+
+
+def test_defaults_cover_every_event_and_start_without_channels():
+    d = defaults()
+    assert SETTINGS_VERSION == 3
+    assert set(d["events"]) == {spec.key for spec in EVENTS}
+    assert d["channels"] == []
+    assert d["progress"]["percent_step"] == 10
+
+
+def test_legacy_v2_migrates_with_nothing_lost():
+    stored, version = load("octorant_v2.yaml")
+    assert version == 2
+    result = migrate(stored, version)
+    assert result["channels"] == [{
+        "id": "discord", "type": "discord", "name": "Discord", "enabled": True,
+        "url": "https://discord.com/api/webhooks/111/legacy-token", "username": "Garage Printer",
+        "avatar_url": "https://example.com/avatar.png", "thread_id": "",
+    }]
+    events = result["events"]
+    assert events["startup"]["enabled"] is False
+    assert events["print_started"]["message"] == "🖨️ Started **{name}** from {origin}"
+    assert events["print_done"] == {"enabled": True, "message": "Done with {name} after {time_formatted}",
+                                    "media": "none"}
+    assert events["print_failed"]["message"] == "Failed: {name} ({reason})"
+    assert events["print_progress"]["message"].startswith("{progress}%")
+    assert events["printer_error"]["enabled"] is False
+    assert events["sd_upload_done"]["enabled"] is True
+    assert result["progress"] == {"percent_step": 25, "time_step": 30, "height_step": 0, "min_interval": 120,
+                                  "source": "estimate"}
+    assert not set(result) & {"url", "username", "avatar"}
+
+
+def test_legacy_unversioned_migrates_with_snapshot_and_steps():
+    stored, version = load("octorant_unversioned.yaml")
+    assert version is None
+    result = migrate(stored, version)
+    assert result["channels"][0]["url"] == "https://discordapp.com/api/webhooks/222/older-token"
+    assert result["channels"][0]["username"] == "Old Bot"
+    assert result["events"]["shutdown"]["enabled"] is False
+    assert result["events"]["print_started"] == {"enabled": True, "message": "Printing {name}", "media": "none"}
+    assert result["events"]["print_paused"]["media"] == "snapshot"
+    assert result["events"]["print_progress"]["media"] == "none"
+    assert result["progress"]["percent_step"] == 20 and result["progress"]["time_step"] == 15
+
+
+def test_current_layout_passes_through():
+    current = defaults()
+    current["printer_name"] = "Voron"
+    assert migrate(current, 3)["printer_name"] == "Voron"
+
+
+def test_no_url_means_no_channel():
+    assert migrate({"events": {}}, 2)["channels"] == []
+
+
+GOOD_CHANNEL = {"id": "d1", "type": "discord", "name": "Main", "enabled": True,
+                "url": "https://discord.com/api/webhooks/1/SECRET-token", "username": "Printer"}
+
+
+@pytest.mark.parametrize("new, field", [
+    ({"progress": {"percent_step": -5}}, "Progress every N %"),
+    ({"progress": {"percent_step": 150}}, "Progress every N %"),
+    ({"progress": {"time_step": "soon"}}, "Progress every N minutes"),
+    ({"progress": {"height_step": float("nan")}}, "Progress every N mm"),
+    ({"progress": {"source": "magic"}}, "Progress source"),
+    ({"snapshot": {"timeout": 0}}, "Snapshot timeout"),
+    ({"events": {"print_done": {"media": "video"}}}, "Print done"),
+    ({"events": {"print_done": {"enabled": "yes please"}}}, "Print done"),
+    ({"events": {"print_done": {"message": 42}}}, "Print done"),
+    ({"channels": [dict(GOOD_CHANNEL, type="carrier-pigeon")]}, "unknown type"),
+    ({"channels": [dict(GOOD_CHANNEL, url="https://example.com/hook?token=SECRET-token")]}, "webhook URL"),
+    ({"channels": [dict(GOOD_CHANNEL, username="discord bot")]}, "bot name"),
+    ({"channels": [GOOD_CHANNEL, GOOD_CHANNEL]}, "used twice"),
+    ({"channels": "not a list"}, "Channels"),
+])
+def test_bad_values_are_refused_with_a_message_and_defaults_kept(new, field):
+    clean, problems = validate_all(new, defaults())
+    assert any(field in p for p in problems), problems
+    assert all("SECRET" not in p for p in problems)
+    assert clean["progress"] == defaults()["progress"]
+    assert clean["events"]["print_done"] == defaults()["events"]["print_done"]
+
+
+def test_a_bad_edit_keeps_the_saved_channel():
+    current = dict(defaults(), channels=[GOOD_CHANNEL])
+    clean, problems = validate_all({"channels": [dict(GOOD_CHANNEL, url="nope")]}, current)
+    assert problems and clean["channels"] == [GOOD_CHANNEL]
+
+
+def test_good_values_are_stored():
+    clean, problems = validate_all({
+        "printer_name": " Voron ", "progress": {"percent_step": "12.5", "min_interval": 30, "source": "file"},
+        "events": {"print_done": {"enabled": False, "message": "yay {name}", "media": "none"}},
+        "channels": [GOOD_CHANNEL], "snapshot": {"webcam": "classic", "timeout": 10},
+    }, defaults())
+    assert problems == []
+    assert clean["printer_name"] == "Voron"
+    assert clean["progress"]["percent_step"] == 12.5 and clean["progress"]["source"] == "file"
+    assert clean["events"]["print_done"] == {"enabled": False, "message": "yay {name}", "media": "none"}
+    assert clean["channels"][0]["url"] == GOOD_CHANNEL["url"]
+    assert clean["snapshot"] == {"webcam": "classic", "timeout": 10}
+    assert set(clean["events"]) == set(EVENTS_BY_KEY)
+
+
+json_like = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    max_leaves=20,
+)
+keys = st.sampled_from(["printer_name", "channels", "events", "progress", "snapshot", "other"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(json_like, st.dictionaries(keys, json_like, max_size=5)), json_like)
+def test_validate_all_never_raises_and_keeps_the_shape(new, current):
+    clean, problems = validate_all(new, current)
+    assert set(clean) == set(defaults())
+    assert isinstance(problems, list)
+    assert set(clean["events"]) == set(EVENTS_BY_KEY)
+
+
+@settings(max_examples=100, deadline=None)
+@given(json_like, st.one_of(st.none(), st.integers(-1, 5)))
+def test_migrate_never_raises(stored, version):
+    assert set(migrate(stored, version)) == set(defaults())
