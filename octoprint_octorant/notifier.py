@@ -87,7 +87,8 @@ class Notifier:
         self._outboxes: Dict[str, Outbox] = {}
         self._lock = threading.Lock()
         self._dispatcher: Optional[threading.Thread] = None
-        self._running = False
+        self._running = False  # the dispatcher should be running (between start and shutdown)
+        self._closed = False  # shut down: events are no longer taken
         self._progress_state: Optional[progress.ProgressState] = None
         self._reported_problems: set = set()
         self._capture_threads: List[threading.Thread] = []
@@ -95,11 +96,15 @@ class Notifier:
     # -- called from OctoPrint's threads: must return in microseconds ---------------------------
 
     def handle_event(self, event: str, payload: Any) -> None:
-        if event not in WATCHED_EVENTS or not self._running:
+        # Events that come before start() wait in the intake: OctoPrint fires Startup just
+        # before it calls on_startup.
+        if event not in WATCHED_EVENTS or self._closed:
             return
         # A shallow copy: OctoPrint hands the same payload to every plugin.
         copied = dict(payload) if isinstance(payload, Mapping) else {}
         self._intake.put((event, copied, self._clock.time()))
+        if self._running and not self._dispatcher.is_alive():
+            self.ensure_running()
 
     def handle_progress(self) -> None:
         """OctoPrint reported file progress; the dispatcher samples the printer and decides."""
@@ -153,19 +158,22 @@ class Notifier:
 
     def start(self) -> None:
         with self._lock:
-            self._running = True
+            if self._closed:
+                return
             if self._dispatcher is None or not self._dispatcher.is_alive():
                 self._dispatcher = threading.Thread(target=self._run, name="octorant-dispatcher", daemon=True)
                 self._dispatcher.start()
+            self._running = True
 
     def shutdown(self, timeout: float = 10.0) -> bool:
         """Announce shutdown (once), deliver what is queued within `timeout` s, stop. True if all went."""
         deadline = self._clock.monotonic() + timeout
         self.handle_event("Shutdown", {})
+        self._closed = True
+        self._running = False
         self._intake.put(None)  # the dispatcher routes what came before, then stops
         if self._dispatcher is not None:
             self._dispatcher.join(max(0.0, min(timeout, 5.0)))
-        self._running = False
         drained = True
         for outbox in list(self._outboxes.values()):
             drained &= outbox.close(max(0.0, deadline - self._clock.monotonic()))
@@ -189,7 +197,7 @@ class Notifier:
             self._supervise()
 
     def ensure_running(self) -> None:
-        """Restart the dispatcher or a worker that died (called from the adapter now and then)."""
+        """Restart the dispatcher or a worker that died (checked on every event and tick)."""
         if self._running and (self._dispatcher is None or not self._dispatcher.is_alive()):
             self._logger.error("OctoRant: dispatcher had stopped; starting a new one")
             self.start()
