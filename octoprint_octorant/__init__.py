@@ -163,6 +163,9 @@ class OctoRantPlugin(
     def get_template_configs(self):
         return [{"type": "settings", "name": "OctoRant", "custom_bindings": True}]
 
+    def is_template_autoescaped(self):
+        return True
+
     def get_template_vars(self):
         return {
             "events": EVENTS,
