@@ -1,0 +1,1 @@
+"""Test support: the plugin archive as Plugin Manager installs it."""
