@@ -1,0 +1,24 @@
+"""Runs every benchmark, or the ones named: python -m bench [on_event] [latency] [print_duration]."""
+
+from __future__ import annotations
+
+import sys
+
+from bench import latency, on_event, print_duration
+
+BENCHMARKS = {"on_event": on_event.main, "latency": latency.main, "print_duration": print_duration.main}
+
+
+def main(names) -> int:
+    for name in names or list(BENCHMARKS):
+        if name not in BENCHMARKS:
+            print(f"unknown benchmark {name!r}; choose from {', '.join(BENCHMARKS)}", file=sys.stderr)
+            return 2
+        print(f"== {name}", flush=True)
+        BENCHMARKS[name]()
+        print(flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
