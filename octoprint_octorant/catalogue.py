@@ -86,7 +86,7 @@ DURATION = (
 )
 
 POSITION = (
-    _v("position", "Print head position, readable (empty when OctoPrint did not record it)",
+    _v("position", "Print head position, readable (\"unknown\" when OctoPrint did not record it)",
        "X: 110.0, Y: 95.5, Z: 12.4"),
     _v("position_x", "Head X position, mm", "110.0"),
     _v("position_y", "Head Y position, mm", "95.5"),
@@ -179,13 +179,13 @@ EVENTS: Tuple[EventSpec, ...] = (
     ),
     EventSpec(
         "print_paused", "Print paused", ("PrintPaused",),
-        "⏸️ {name} is paused at {progress} % on {printer_name}.",
+        "⏸️ {name} is paused at {progress} % on {printer_name} (head at {position}).",
         default_media=MEDIA_SNAPSHOT,
         variables=COMMON + FILE + JOB + POSITION,
     ),
     EventSpec(
         "print_resumed", "Print resumed", ("PrintResumed",),
-        "⏯️ {name} resumed at {progress} % on {printer_name}.",
+        "⏯️ {name} resumed at {progress} % on {printer_name} (head at {position}).",
         variables=COMMON + FILE + JOB + POSITION,
     ),
     EventSpec(

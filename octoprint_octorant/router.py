@@ -103,8 +103,7 @@ def progress_percent(state: PrinterState, source: str = "estimate") -> Optional[
     return max(0.0, min(100.0, state.completion))
 
 
-def _job_variables(state: PrinterState, wall: float, source: str) -> Dict[str, Any]:
-    percent = progress_percent(state, source)
+def _job_variables(state: PrinterState, wall: float, percent: Optional[float]) -> Dict[str, Any]:
     elapsed = state.print_time
     left = state.print_time_left
     temps = ", ".join(
@@ -155,7 +154,7 @@ def _position_variables(payload: Mapping) -> Dict[str, Any]:
     axes = {axis: fmt.coordinate(position.get(axis)) for axis in ("x", "y", "z")}
     readable = ", ".join(f"{axis.upper()}: {value}" for axis, value in axes.items() if value)
     return {
-        "position": readable,
+        "position": readable or "unknown",
         "position_x": axes["x"], "position_y": axes["y"], "position_z": axes["z"],
     }
 
@@ -164,6 +163,10 @@ class Router:
     def __init__(self):
         self._last_error = ""
         self._shutdown_announced = False
+        # Highest percentage shown for the current print: OctoPrint's estimate can dip (it has
+        # no time estimate while paused, a fresh one after resume), messages never go backwards.
+        self._shown_percent = 0.0
+        self._paused_position: Mapping = {}
 
     def route(
         self,
@@ -179,6 +182,13 @@ class Router:
             self._last_error = _text(payload.get("error"))
         elif event == "PrintStarted":
             self._last_error = ""
+            self._shown_percent = 0.0
+            self._paused_position = {}
+        elif event == "PrintPaused":
+            self._paused_position = _mapping(payload.get("position"))
+        elif event == "PrintResumed" and not _mapping(payload.get("position")):
+            # OctoPrint does not say where a resumed print continues: where it paused.
+            payload = dict(payload, position=self._paused_position)
         if spec is None:
             return None
         if event == "PrintFailed" and _text(payload.get("reason")) == "cancelled":
@@ -218,7 +228,10 @@ class Router:
         if "name" in names:
             values.update(_file_variables(payload, state))
         if "progress" in names:
-            values.update(_job_variables(state, wall, config.progress_source))
+            percent = progress_percent(state, config.progress_source)
+            if percent is not None:
+                percent = self._shown_percent = max(percent, self._shown_percent)
+            values.update(_job_variables(state, wall, percent))
         if "time" in names:
             seconds = fmt.number(payload.get("time"))
             values["time"] = int(seconds) if seconds is not None else ""

@@ -58,6 +58,8 @@ def test_upgrade_from_settings_version_2(octoprint, inbox, tmp_path):
         api.close()
     finally:
         server.stop()
+    # Shutdown stayed on (the old default): stopping OctoPrint delivered it before exiting.
+    assert any("shutting down" in m.content for m in inbox.received(webhook_id="202"))
 
 
 def test_upgrade_from_the_unversioned_layout(octoprint, inbox, tmp_path):

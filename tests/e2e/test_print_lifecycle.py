@@ -79,6 +79,8 @@ def test_pause_and_resume(e2e):
 
     assert "pausing.gcode" in paused[0].shown
     assert "pausing.gcode" in resumed[0].shown
+    # Where the head was when the print paused, as OctoPrint recorded it.
+    assert "(head at X: " in paused[0].shown and "(head at X: " in resumed[0].shown, paused[0].shown
     assert_rendered(paused[0])
     assert_rendered(resumed[0])
     order = [k for k in kinds(e2e.inbox.received()) if k != "print_progress"]

@@ -135,3 +135,20 @@ def test_payload_is_not_modified():
     before = dict(payload)
     route("PrintDone", payload)
     assert payload == before
+
+
+def test_percent_shown_never_goes_backwards_within_a_print():
+    router = Router()
+    config = RouterConfig(printer_name="P", events={k: EventConfig(True) for k in ("print_paused", "print_resumed")})
+    router.route("PrintStarted", {"name": "a.gcode"}, PrinterState(printing=True), 0.0, config)
+    paused = router.route("PrintPaused", {"name": "a.gcode", "position": {"x": 1, "y": 2, "z": 0.4}},
+                          PrinterState(completion=7.0), 0.0, config)
+    # Right after a resume OctoPrint's fresh estimate can read lower than the pause did.
+    resumed = router.route("PrintResumed", {"name": "a.gcode"},
+                           PrinterState(printing=True, print_time=1, print_time_left=60), 0.0, config)
+    assert paused.variables["progress"] == 7
+    assert resumed.variables["progress"] == 7
+    assert resumed.variables["position"] == paused.variables["position"] == "X: 1.0, Y: 2.0, Z: 0.4"
+    router.route("PrintStarted", {"name": "b.gcode"}, PrinterState(printing=True), 0.0, config)
+    again = router.route("PrintPaused", {"name": "b.gcode"}, PrinterState(completion=1.0), 0.0, config)
+    assert again.variables["progress"] == 1 and again.variables["position"] == "unknown"
