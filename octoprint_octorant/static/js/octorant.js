@@ -22,6 +22,17 @@ $(function () {
             });
         };
 
+        // Settings the backend refused on save (it keeps the previous values) are shown here.
+        self.onDataUpdaterPluginMessage = function (plugin, data) {
+            if (plugin !== "octorant" || !data || data.type !== "settings_problems") return;
+            new PNotify({
+                title: gettext("OctoRant: some settings were not saved"),
+                text: _.map(data.problems || [], _.escape).join("<br>"),
+                type: "error",
+                hide: false
+            });
+        };
+
         self.addDiscordChannel = function () {
             self.settings.channels.push({
                 id: ko.observable("discord-" + Date.now().toString(36)),
@@ -42,12 +53,14 @@ $(function () {
         self.testResultFor = function (id) {
             var result = self.testResults()[id];
             if (!result) return "";
+            if (result.pending) return gettext("Sending…");
             return result.ok ? gettext("Sent.") : result.error;
         };
 
         self.testCssFor = function (id) {
             var result = self.testResults()[id];
-            return result ? (result.ok ? "ok" : "error") : "";
+            if (!result || result.pending) return "";
+            return result.ok ? "ok" : "error";
         };
 
         self.setResult = function (id, result) {
@@ -59,7 +72,7 @@ $(function () {
         self.testChannel = function (channel) {
             var id = ko.unwrap(channel.id);
             self.testing(true);
-            self.setResult(id, {ok: true, error: ""});
+            self.setResult(id, {pending: true});
             OctoPrint.simpleApiCommand("octorant", "test", {channel: id})
                 .done(function (result) { self.setResult(id, result); })
                 .fail(function (xhr) {
