@@ -376,7 +376,8 @@ class Notifier:
         if note:
             text += f"\n(no snapshot: {note})"
         message = channel.fit(Message(kind="test", text=text, title="OctoRant test", attachments=attachments))
-        return _result_dict(channel.send(message), channel)
+        result, details = channel.test(message)
+        return dict(_result_dict(result, channel), details=details)
 
 
 def _result_dict(result: DeliveryResult, channel: Channel) -> dict:

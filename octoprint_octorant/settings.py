@@ -170,18 +170,30 @@ def validate_channel(new: Any, registry=None) -> Tuple[Optional[dict], List[str]
     channel_id = entry.get("id")
     if not isinstance(channel_id, str) or not channel_id.strip():
         return None, [f"Channel '{name}': it needs an id."]
-    for key in ("name", "url", "username", "avatar_url", "thread_id"):
+    text_keys = ["name"] + [f.key for f in registry[channel_type].fields if f.kind != "bool"]
+    for key in text_keys:
+        if isinstance(entry.get(key), list) and all(isinstance(v, str) for v in entry[key]):
+            entry[key] = "\n".join(entry[key])  # e.g. Apprise URLs sent as a list
         if key in entry and entry[key] is not None and not isinstance(entry[key], (str, int)):
             return None, [f"Channel '{name}': {key} must be text."]
         if key in entry:
             entry[key] = "" if entry[key] is None else str(entry[key]).strip()
-    enabled = _bool(entry.get("enabled", True))
-    if enabled is None:
-        return None, [f"Channel '{name}': 'enabled' must be true or false."]
-    entry["enabled"] = enabled
+    for key in ("enabled", "media"):
+        flag = _bool(entry.get(key, True))
+        if flag is None:
+            return None, [f"Channel '{name}': '{key}' must be true or false."]
+        entry[key] = flag
     if "events" in entry and entry["events"] is not None:
         if not isinstance(entry["events"], list) or any(e not in EVENTS_BY_KEY for e in entry["events"]):
             return None, [f"Channel '{name}': the event selection names unknown events."]
+    overrides = entry.get("messages")
+    if overrides is not None:
+        if not isinstance(overrides, Mapping) or any(
+                k not in EVENTS_BY_KEY or not isinstance(v, str) or len(v) > MAX_MESSAGE_LENGTH
+                for k, v in overrides.items()):
+            return None, [f"Channel '{name}': its own texts must map event names to texts."]
+        # An empty override means "use the event's text".
+        entry["messages"] = {k: v for k, v in overrides.items() if v.strip()}
     problems = [f"Channel '{name}': {problem}" for problem in registry[channel_type].validate(entry)]
     return (None, problems) if problems else (entry, [])
 

@@ -62,6 +62,10 @@ class Channel:
         """How a substituted variable is made literal for this service (default: as it is)."""
         return value
 
+    def test(self, message: Message) -> Tuple[DeliveryResult, List[dict]]:
+        """The test button: send `message`; types with several destinations add one detail each."""
+        return self.send(message), []
+
     def check(self) -> Optional[DeliveryResult]:
         """Ask the service whether the configuration works, without posting. None if it can't tell."""
         return None

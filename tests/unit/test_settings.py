@@ -141,3 +141,31 @@ def test_validate_all_never_raises_and_keeps_the_shape(new, current):
 @given(json_like, st.one_of(st.none(), st.integers(-1, 5)))
 def test_migrate_never_raises(stored, version):
     assert set(migrate(stored, version)) == set(defaults())
+
+
+def test_channel_own_texts_media_and_events_are_kept():
+    from octoprint_octorant.settings import validate_channel
+
+    clean, problems = validate_channel({
+        "id": "phone", "type": "apprise", "name": "Phone", "urls": ["json://127.0.0.1/a", "json://127.0.0.1/b"],
+        "events": ["print_failed", "filament_change"], "media": False,
+        "messages": {"print_failed": "FAILED {name}", "filament_change": "  "},
+    })
+    assert problems == []
+    assert clean["urls"] == "json://127.0.0.1/a\njson://127.0.0.1/b"
+    assert clean["events"] == ["print_failed", "filament_change"] and clean["media"] is False
+    assert clean["messages"] == {"print_failed": "FAILED {name}"}  # blank means the event's own text
+
+
+@pytest.mark.parametrize(("entry", "expected"), [
+    ({"messages": {"no_such_event": "x"}}, "its own texts"),
+    ({"messages": "text"}, "its own texts"),
+    ({"media": "sometimes"}, "'media' must be true or false"),
+    ({"urls": "bogus-without-scheme"}, "Apprise URL 1"),
+])
+def test_bad_channel_entries_are_refused_with_a_reason(entry, expected):
+    from octoprint_octorant.settings import validate_channel
+
+    clean, problems = validate_channel(dict({"id": "p", "type": "apprise", "name": "P",
+                                             "urls": "json://127.0.0.1/a"}, **entry))
+    assert clean is None and any(expected in p for p in problems), problems
