@@ -15,7 +15,7 @@ from aiosmtpd.controller import Controller
 
 from octoprint_octorant.channels.apprise import AppriseChannel
 from octoprint_octorant.model import Attachment, Message
-from tests.integration.http_capture import CaptureServer
+from tests.support.http_capture import CaptureServer
 from tools.discord_inbox import make_snapshot
 from tools.octoprint_server import free_port
 
