@@ -270,7 +270,8 @@ class Notifier:
     @staticmethod
     def _wants(outbox: Outbox, notification: Notification) -> bool:
         events = outbox.channel.config.get("events")
-        return not isinstance(events, list) or notification.kind in events
+        # No selection (absent, null or empty) means every enabled event.
+        return not isinstance(events, list) or not events or notification.kind in events
 
     def _capture(self, timeout: float) -> MediaFuture:
         """Start the snapshot now (the moment of the event), off the dispatcher thread."""

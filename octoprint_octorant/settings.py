@@ -15,6 +15,7 @@ from .model import MEDIA_CHOICES, MEDIA_NONE, MEDIA_SNAPSHOT
 
 SETTINGS_VERSION = 3
 MAX_MESSAGE_LENGTH = 4000
+COMMON_CHANNEL_KEYS = ("id", "type", "name", "enabled", "media", "events", "messages")
 
 PROGRESS_LIMITS = {  # key: (label, maximum)
     "percent_step": ("Progress every N %", 100.0),
@@ -194,6 +195,9 @@ def validate_channel(new: Any, registry=None) -> Tuple[Optional[dict], List[str]
             return None, [f"Channel '{name}': its own texts must map event names to texts."]
         # An empty override means "use the event's text".
         entry["messages"] = {k: v for k, v in overrides.items() if v.strip()}
+    # Keep only what the type and the common keys define: the page's helper values stay behind.
+    known = set(COMMON_CHANNEL_KEYS) | {f.key for f in registry[channel_type].fields}
+    entry = {k: v for k, v in entry.items() if k in known}
     problems = [f"Channel '{name}': {problem}" for problem in registry[channel_type].validate(entry)]
     return (None, problems) if problems else (entry, [])
 

@@ -93,7 +93,7 @@ class AppriseChannel(Channel):
         Field("urls", "Apprise URLs", "textarea", required=True, secret=True,
               help="One per line, e.g. ntfys://ntfy.sh/my-printer, tgram://bottoken/ChatID, "
                    "mailtos://user:password@example.com, apprises://apprise.example.com/KEY."),
-        Field("body_format", "Message format", "choice", default="text",
+        Field("body_format", "Message format", "choice", default="text", choices=BODY_FORMATS,
               help="text, or markdown for services that render it."),
     )
 

@@ -30,6 +30,7 @@ class Field:
     help: str = ""
     default: Any = ""
     secret: bool = False
+    choices: Tuple[str, ...] = ()  # for kind "choice"
 
 
 class Channel:
@@ -96,7 +97,7 @@ class Channel:
             "type": cls.type_name,
             "label": cls.label,
             "capabilities": cls.capabilities.__dict__.copy(),
-            "fields": [f.__dict__.copy() for f in cls.fields],
+            "fields": [dict(f.__dict__, choices=list(f.choices)) for f in cls.fields],
         }
 
 
