@@ -5,6 +5,8 @@ No business logic and no network here: see notifier.py for the flow and ../docs 
 
 from __future__ import annotations
 
+import sys
+
 import flask
 import octoprint.plugin
 from octoprint.access.permissions import Permissions
@@ -148,6 +150,8 @@ class OctoRantPlugin(
             return flask.abort(403)
         return flask.jsonify(
             channels=self._notifier.channel_status(),
+            # Service libraries load only when a channel needs them; the page and bench/ show it.
+            libraries={"apprise": "apprise" in sys.modules},
             channel_types=[cls.metadata() for cls in REGISTRY.values()],
             webcams=webcam.list_webcams(plugin_manager=self._plugin_manager),
         )

@@ -77,3 +77,22 @@ def test_token_never_reaches_a_log(e2e):
         text = path.read_text(encoding="utf-8", errors="replace")
         assert WEBHOOK_TOKEN not in text, f"the webhook token appears in {path.name}"
     assert ADMIN[1] not in e2e.server.log_text()
+
+
+APPRISE_SECRET = "ntfyPassw0rd-e2e"
+
+
+def test_apprise_credentials_are_as_restricted_as_webhooks(e2e, sessions):
+    url = f"json://printer:{APPRISE_SECRET}@127.0.0.1:9/refused"  # nothing listens: the send fails
+    e2e.api.save_plugin_settings({"channels": [
+        {"id": "phone", "type": "apprise", "name": "Phone", "enabled": True, "urls": url}]})
+    assert e2e.api.plugin_settings()["channels"][0]["urls"] == url
+    failed = e2e.api.plugin_command("test", channel="phone").json()
+    status = e2e.api.ok_json("GET", "/api/plugin/octorant")
+
+    assert failed["ok"] is False and "URL 1" in failed["error"]
+    assert APPRISE_SECRET not in str(failed) and APPRISE_SECRET not in str(status)
+    for who in ("anonymous", "maker"):
+        assert APPRISE_SECRET not in sessions[who].get("/api/settings").text
+        assert APPRISE_SECRET not in sessions[who].get("/").text
+    assert APPRISE_SECRET not in e2e.server.log_text()
