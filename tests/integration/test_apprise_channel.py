@@ -6,7 +6,10 @@ from __future__ import annotations
 import base64
 import email
 import email.policy
+import glob
 import json
+import os
+import tempfile
 import threading
 import time
 
@@ -76,7 +79,12 @@ def test_json_carries_title_body_and_attachment_bytes():
     assert base64.b64decode(attached["base64"]) == picture().data
 
 
+def leftovers() -> set:
+    return set(glob.glob(os.path.join(tempfile.gettempdir(), "octorant-*")))
+
+
 def test_form_carries_title_body_and_the_file():
+    before = leftovers()
     with CaptureServer() as server:
         result = channel(f"form://127.0.0.1:{server.port}/hook").send(
             Message("print_started", "▶️ started", title="Print started", attachments=(picture(),)))
@@ -91,6 +99,7 @@ def test_form_carries_title_body_and_the_file():
     files = [p for p in parsed.iter_parts() if p.get_filename()]
     assert files[0].get_filename() == "snapshot.jpg"
     assert files[0].get_payload(decode=True) == picture().data
+    assert leftovers() == before  # the snapshot's temporary folder is gone
 
 
 def test_email_arrives_with_the_image(smtp):
