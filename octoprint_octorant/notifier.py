@@ -21,6 +21,7 @@ from .catalogue import EVENTS_BY_KEY, WATCHED_EVENTS
 from .channels import REGISTRY
 from .channels.base import Channel
 from .clock import Clock
+from .formatting import number as finite_number
 from .model import MEDIA_NONE, DeliveryResult, Message, Notification
 from .outbox import Delivery, MediaFuture, Outbox, RateGate, RetryPolicy
 from .redact import redact
@@ -240,7 +241,8 @@ class Notifier:
             return
         z = state.z
         if event == "ZChange" and isinstance(payload, Mapping):
-            z = progress_number(payload.get("new"), z)
+            new_z = finite_number(payload.get("new"))
+            z = z if new_z is None else new_z
         printing = state.printing and event != "PrintPaused"
         sample = progress.ProgressSample(
             now=now, file_percent=state.completion, print_time=state.print_time,
@@ -388,11 +390,3 @@ def _result_dict(result: DeliveryResult, channel: Channel) -> dict:
         "http_status": result.http_status,
         "error": redact(result.error, channel.secrets()),
     }
-
-
-def progress_number(value: Any, default):
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return default
-    return number if number == number else default

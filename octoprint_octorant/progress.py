@@ -22,31 +22,16 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any, Mapping, Optional, Tuple
 
+from .formatting import number as finite_number
+
 REASON_PERCENT = "percent"
 REASON_TIME = "time"
 REASON_HEIGHT = "height"
 
 
 def _positive(value: Any, default: float = 0.0) -> float:
-    if isinstance(value, bool):
-        return default
-    try:
-        number = float(value)
-    except (TypeError, ValueError, OverflowError):
-        return default
-    if not math.isfinite(number) or number < 0:
-        return default
-    return number
-
-
-def _finite(value: Any) -> Optional[float]:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError, OverflowError):
-        return None
-    return number if math.isfinite(number) else None
+    number = finite_number(value)
+    return default if number is None or number < 0 else number
 
 
 @dataclass(frozen=True)
@@ -95,7 +80,7 @@ class ProgressState:
 
     @classmethod
     def start(cls, now: float) -> ProgressState:
-        return cls(last_sample_at=_finite(now), was_printing=True)
+        return cls(last_sample_at=finite_number(now), was_printing=True)
 
 
 @dataclass(frozen=True)
@@ -109,11 +94,11 @@ def percent_of(sample: ProgressSample, settings: ProgressSettings) -> Optional[f
     """Percent done: from the time estimate by default (it agrees with the ETA), else file position."""
     result = None
     if settings.source != "file":
-        elapsed, left = _finite(sample.print_time), _finite(sample.print_time_left)
+        elapsed, left = finite_number(sample.print_time), finite_number(sample.print_time_left)
         if elapsed is not None and left is not None and elapsed >= 0 and left >= 0 and elapsed + left > 0:
             result = elapsed / (elapsed + left) * 100.0
     if result is None:
-        result = _finite(sample.file_percent)
+        result = finite_number(sample.file_percent)
     return None if result is None else max(0.0, min(100.0, result))
 
 
@@ -135,7 +120,7 @@ def decide(
 
 
 def _decide(settings, state, sample):
-    now = _finite(sample.now)
+    now = finite_number(sample.now)
     if now is None:
         return None, state
     # Printing time grows only over intervals that began while printing: pauses don't count.
@@ -161,7 +146,7 @@ def _decide(settings, state, sample):
             due.append((REASON_TIME, index * settings.time_step))
             state = replace(state, time_step_index=index)
 
-    z = _finite(sample.z)
+    z = finite_number(sample.z)
     if z is not None:
         confirmed = min(z, state.previous_z) if state.previous_z is not None else None
         state = replace(state, previous_z=z)

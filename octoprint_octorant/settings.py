@@ -7,10 +7,10 @@ the problem is reported in words naming the field. Messages never echo a secret 
 from __future__ import annotations
 
 import copy
-import math
 from typing import Any, List, Mapping, Optional, Tuple
 
 from .catalogue import EVENTS, EVENTS_BY_KEY
+from .formatting import number as finite_number
 from .model import MEDIA_CHOICES, MEDIA_NONE, MEDIA_SNAPSHOT
 
 SETTINGS_VERSION = 3
@@ -67,16 +67,6 @@ def _mapping(value: Any) -> Mapping:
     return value if isinstance(value, Mapping) else {}
 
 
-def _number(value: Any) -> Optional[float]:
-    if isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError, OverflowError):
-        return None
-    return number if math.isfinite(number) else None
-
-
 def _plain(number: float):
     return int(number) if float(number).is_integer() else number
 
@@ -98,7 +88,7 @@ def validate_progress(new: Any, current: Mapping) -> Tuple[dict, List[str]]:
     for key, (label, maximum) in PROGRESS_LIMITS.items():
         if key not in new:
             continue
-        number = _number(new[key])
+        number = finite_number(new[key])
         if number is None or number < 0 or number > maximum:
             problems.append(f"{label}: must be a number from 0 to {_plain(maximum)} (0 turns it off); kept "
                             f"{current.get(key)}.")
@@ -149,7 +139,7 @@ def validate_snapshot(new: Any, current: Mapping) -> Tuple[dict, List[str]]:
         else:
             problems.append("Snapshot webcam: must be a webcam name.")
     if "timeout" in new:
-        number = _number(new["timeout"])
+        number = finite_number(new["timeout"])
         if number is None or not 1 <= number <= 60:
             problems.append("Snapshot timeout: must be from 1 to 60 seconds.")
         else:
@@ -319,14 +309,14 @@ def _migrate_progress(progress: Mapping, legacy_event: Mapping, result: dict) ->
              ("throttle", "min_interval"))
     for legacy, ours in pairs:
         enabled = progress.get(f"{legacy}_enabled")
-        step = _number(progress.get(f"{legacy}_step"))
+        step = finite_number(progress.get(f"{legacy}_step"))
         if enabled is False:
             result[ours] = 0
         elif step is not None and step >= 0:
             result[ours] = _plain(step)
     # The oldest layout kept the steps inside the progress event (percent and minutes).
-    if "step" in legacy_event and _number(legacy_event["step"]) is not None:
-        result["percent_step"] = _plain(max(0.0, _number(legacy_event["step"])))
-    if "timeStep" in legacy_event and _number(legacy_event["timeStep"]) is not None:
-        result["time_step"] = _plain(max(0.0, _number(legacy_event["timeStep"])))
+    if "step" in legacy_event and finite_number(legacy_event["step"]) is not None:
+        result["percent_step"] = _plain(max(0.0, finite_number(legacy_event["step"])))
+    if "timeStep" in legacy_event and finite_number(legacy_event["timeStep"]) is not None:
+        result["time_step"] = _plain(max(0.0, finite_number(legacy_event["timeStep"])))
     return result
