@@ -105,8 +105,10 @@ def percent_of(sample: ProgressSample, settings: ProgressSettings) -> Optional[f
 def _percent_index(percent: Optional[float], step: float) -> int:
     if percent is None or step <= 0 or step >= 100 or percent >= 100:
         return 0
-    # The small epsilon keeps 30.0 / 10 at step 3 despite float noise.
-    return int(math.floor(percent / step + 1e-9))
+    # The small epsilon keeps 30.0 / 10 at step 3 despite float noise; the cap keeps 99.999… %
+    # from reaching the 100 % step (the done message speaks for 100 %).
+    last_below_100 = int(math.ceil(100.0 / step - 1e-9)) - 1
+    return min(int(math.floor(percent / step + 1e-9)), last_below_100)
 
 
 def decide(
