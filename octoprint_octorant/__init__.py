@@ -42,6 +42,8 @@ class OctoRantPlugin(
             printer_state=self._printer_state,
             snapshot_source=self._snapshot_source,
             logger=self._logger,
+            # The outbox and delivery history live here, so they survive a restart.
+            store_dir=self.get_plugin_data_folder(),
         )
 
     def _printer_state(self):

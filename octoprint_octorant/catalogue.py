@@ -31,6 +31,9 @@ class EventSpec:
     variables: Tuple[Variable, ...] = ()
     # Terminal notifications matter most: they are never dropped to make room (see the outbox).
     terminal: bool = False
+    # Only the newest one still waiting is worth sending (after an outage: the current progress,
+    # not a backlog of stale ones).
+    latest_only: bool = False
 
     @property
     def variable_names(self) -> Tuple[str, ...]:
@@ -192,6 +195,7 @@ EVENTS: Tuple[EventSpec, ...] = (
         "print_progress", "Print progress", (),
         "⏳ {name}: {progress} % done, {remaining_formatted} to go (about {eta}).",
         default_media=MEDIA_SNAPSHOT,
+        latest_only=True,
         variables=COMMON + FILE + JOB + (
             _v("trigger", "What made this message due: percent, time or height", "percent"),
         ),

@@ -26,6 +26,7 @@ from .model import MEDIA_NONE, DeliveryResult, Message, Notification
 from .outbox import Delivery, MediaFuture, Outbox, RateGate, RetryPolicy
 from .redact import redact
 from .router import PrinterState, Router, RouterConfig
+from .store import OutboxStore
 
 _TICK = object()
 _PROGRESS = "__progress__"
@@ -41,6 +42,7 @@ class Config:
     progress: progress.ProgressSettings = field(default_factory=progress.ProgressSettings)
     snapshot_timeout: float = 5.0
     channels: Tuple[Mapping[str, Any], ...] = ()
+    delivery: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], printer_name: str) -> Config:
@@ -62,6 +64,7 @@ class Config:
             progress=progress.ProgressSettings.from_mapping(settings.get("progress") or {}),
             snapshot_timeout=timeout,
             channels=tuple(dict(c) for c in channels if isinstance(c, Mapping)),
+            delivery=settings.get("delivery") if isinstance(settings.get("delivery"), Mapping) else {},
         )
 
 
@@ -74,12 +77,15 @@ class Notifier:
         logger: Optional[logging.Logger] = None,
         policy: Optional[RetryPolicy] = None,
         channel_factory: Optional[Callable[[Mapping[str, Any]], Channel]] = None,
+        store_dir: Optional[str] = None,
     ):
         self._printer_state = printer_state
         self._snapshot_source = snapshot_source
         self._clock = clock or Clock()
         self._logger = logger or logging.getLogger(__name__)
-        self._policy = policy or RetryPolicy()
+        # A policy given here (tests, benchmarks) wins over the delivery settings.
+        self._fixed_policy = policy
+        self._store = OutboxStore(store_dir, self._logger) if store_dir else None
         self._channel_factory = channel_factory or self._make_channel
         self._intake: queue.Queue = queue.Queue()
         self._router = Router()
@@ -116,11 +122,15 @@ class Notifier:
 
     def configure(self, settings: Mapping[str, Any], printer_name: str) -> None:
         config = Config.from_settings(settings, printer_name)
+        policy = self._fixed_policy or RetryPolicy.from_settings(config.delivery)
         with self._lock:
+            self._config = config  # before any worker renders with it
             old = self._outboxes
             new: Dict[str, Outbox] = {}
+            known = set()
             for channel_config in config.channels:
                 channel_id = str(channel_config.get("id") or "")
+                known.add(channel_id)
                 if not channel_id or not channel_config.get("enabled", True):
                     continue
                 try:
@@ -130,25 +140,23 @@ class Notifier:
                                          redact(error))
                     continue
                 outbox = old.get(channel_id)
-                if outbox is not None and outbox.channel.config == channel.config:
-                    new[channel_id] = outbox
-                    continue
-                new[channel_id] = self._make_outbox(channel_id, channel, outbox)
-            for channel_id, outbox in old.items():
-                if channel_id not in new:
-                    outbox.close(0)
+                if outbox is None:
+                    outbox = Outbox(channel_id, channel, self._render, self._clock, self._gate, policy,
+                                    self._logger, self._store)
+                    outbox.ensure_worker()  # sends what waited over a restart
+                elif outbox.channel.config != channel.config:
+                    # New URL, bot name…: what waits goes out with the new settings.
+                    outbox.set_channel(channel)
+                outbox.policy = policy
+                new[channel_id] = outbox
             self._outboxes = new
-            self._config = config
-
-    def _make_outbox(self, channel_id: str, channel: Channel, previous: Optional[Outbox]) -> Outbox:
-        outbox = Outbox(channel_id, channel, self._render, self._clock, self._gate, self._policy, self._logger)
-        if previous is not None:
-            # Settings changed (new URL, bot name…): what was waiting goes out with the new settings.
-            previous.close(0)
-            for delivery in previous.take_queue():
-                outbox.put(delivery)
-            outbox.status.history.extend(previous.status.history)
-        return outbox
+        for channel_id, outbox in old.items():
+            if channel_id in new:
+                continue
+            if channel_id in known:
+                outbox.close(0)  # disabled: its queue and history stay on disk
+            else:
+                outbox.discard()  # removed: nothing of it is kept
 
     @staticmethod
     def _make_channel(config: Mapping[str, Any]) -> Channel:
@@ -346,6 +354,7 @@ class Notifier:
                 "gone": o.status.gone,
                 "delivered": o.status.delivered,
                 "failed": o.status.failed,
+                "superseded": o.status.superseded,
                 "pending": o.pending(),
                 "history": list(o.status.history),
             }

@@ -23,6 +23,10 @@ PROGRESS_LIMITS = {  # key: (label, maximum)
     "height_step": ("Progress every N mm", 1000.0),
     "min_interval": ("Minimum seconds between progress messages", 24 * 3600.0),
 }
+DELIVERY_LIMITS = {  # key: (label, minimum, maximum)
+    "max_age_hours": ("Give up on a message after N hours", 0.1, 24 * 7.0),
+    "retry_max_seconds": ("Longest wait between retries, seconds", 1.0, 3600.0),
+}
 
 # Legacy Octorant event keys → ours. Keys without an equivalent (printer_state_unknown, test) go.
 LEGACY_EVENT_KEYS = {
@@ -60,6 +64,7 @@ def defaults(catalogue=EVENTS) -> dict:
         "progress": {"percent_step": 10, "time_step": 0, "height_step": 0, "min_interval": 0,
                      "source": "estimate"},
         "snapshot": {"webcam": "", "timeout": 5},
+        "delivery": {"max_age_hours": 24, "retry_max_seconds": 60},
     }
 
 
@@ -82,23 +87,35 @@ def _bool(value: Any) -> Optional[bool]:
 # -- validation ----------------------------------------------------------------------------------
 
 def validate_progress(new: Any, current: Mapping) -> Tuple[dict, List[str]]:
-    clean = dict(current)
-    problems = []
+    limits = {key: (label, 0.0, maximum) for key, (label, maximum) in PROGRESS_LIMITS.items()}
+    clean, problems = _validate_numbers(new, current, limits, " (0 turns it off)")
     new = _mapping(new)
-    for key, (label, maximum) in PROGRESS_LIMITS.items():
-        if key not in new:
-            continue
-        number = finite_number(new[key])
-        if number is None or number < 0 or number > maximum:
-            problems.append(f"{label}: must be a number from 0 to {_plain(maximum)} (0 turns it off); kept "
-                            f"{current.get(key)}.")
-        else:
-            clean[key] = _plain(number)
     if "source" in new:
         if new["source"] in ("estimate", "file"):
             clean["source"] = new["source"]
         else:
             problems.append("Progress source: must be 'estimate' or 'file'.")
+    return clean, problems
+
+
+def validate_delivery(new: Any, current: Mapping) -> Tuple[dict, List[str]]:
+    return _validate_numbers(new, current, DELIVERY_LIMITS)
+
+
+def _validate_numbers(new: Any, current: Mapping, limits: Mapping, hint: str = "") -> Tuple[dict, List[str]]:
+    """Numbers within (label, minimum, maximum) limits; a bad one keeps the current value."""
+    clean = dict(current)
+    problems = []
+    new = _mapping(new)
+    for key, (label, minimum, maximum) in limits.items():
+        if key not in new:
+            continue
+        number = finite_number(new[key])
+        if number is None or number < minimum or number > maximum:
+            problems.append(f"{label}: must be a number from {_plain(minimum)} to {_plain(maximum)}{hint}; "
+                            f"kept {current.get(key)}.")
+        else:
+            clean[key] = _plain(number)
     return clean, problems
 
 
@@ -221,6 +238,9 @@ def _validate_into(result: dict, new: Mapping, registry) -> Tuple[dict, List[str
         problems += found
     if "snapshot" in new:
         result["snapshot"], found = validate_snapshot(new["snapshot"], _mapping(result["snapshot"]))
+        problems += found
+    if "delivery" in new:
+        result["delivery"], found = validate_delivery(new["delivery"], _mapping(result["delivery"]))
         problems += found
     if "events" in new:
         events = _mapping(new["events"])

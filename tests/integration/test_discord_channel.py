@@ -153,7 +153,7 @@ def run_outbox(inbox, messages, policy=None, **config):
         if picture is not None:
             future = MediaFuture()
             future.set(picture)
-        outbox.put(Delivery(Notification("print_progress", {"text": text}), future))
+        outbox.put(Delivery(Notification("print_done", {"text": text}), future))
     return outbox
 
 

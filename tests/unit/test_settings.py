@@ -169,3 +169,22 @@ def test_bad_channel_entries_are_refused_with_a_reason(entry, expected):
     clean, problems = validate_channel(dict({"id": "p", "type": "apprise", "name": "P",
                                              "urls": "json://127.0.0.1/a"}, **entry))
     assert clean is None and any(expected in p for p in problems), problems
+
+
+@pytest.mark.parametrize("given, problem", [
+    ({"max_age_hours": -1}, "Give up on a message after N hours"),
+    ({"max_age_hours": "a day"}, "Give up on a message after N hours"),
+    ({"retry_max_seconds": 0}, "Longest wait between retries"),
+    ({"retry_max_seconds": float("inf")}, "Longest wait between retries"),
+])
+def test_bad_delivery_settings_keep_the_defaults(given, problem):
+    clean, problems = validate_all({"delivery": given}, defaults())
+    assert clean["delivery"] == defaults()["delivery"]
+    assert len(problems) == 1 and problems[0].startswith(problem)
+
+
+def test_delivery_settings_are_taken():
+    clean, problems = validate_all({"delivery": {"max_age_hours": 6, "retry_max_seconds": 5}},
+                                            defaults())
+    assert problems == []
+    assert clean["delivery"] == {"max_age_hours": 6, "retry_max_seconds": 5}
