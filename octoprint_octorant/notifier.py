@@ -158,12 +158,12 @@ class Notifier:
             else:
                 outbox.discard()  # removed: nothing of it is kept
 
-    @staticmethod
-    def _make_channel(config: Mapping[str, Any]) -> Channel:
+    def _make_channel(self, config: Mapping[str, Any]) -> Channel:
         channel_type = REGISTRY.get(str(config.get("type") or ""))
         if channel_type is None:
             raise ValueError(f"unknown channel type {config.get('type')!r}")
-        return channel_type(config)
+        timeout = finite_number(self._config.delivery.get("request_timeout"))
+        return channel_type(config, timeout=min(120.0, max(1.0, timeout)) if timeout else 10.0)
 
     def start(self) -> None:
         with self._lock:

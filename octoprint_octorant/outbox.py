@@ -161,10 +161,18 @@ class RateGate:
             bucket.remaining -= 1
             return 0.0
 
-    def learn(self, key: str, limit: RateLimit) -> None:
-        if limit.remaining is None or limit.reset_after is None:
-            return
+    def learn(self, key: str, limit: Optional[RateLimit], asked: Optional[str] = None) -> None:
+        """An answer came for a request that took its slot from `asked` (default: `key`).
+
+        It closes a probe of `asked` even when it says nothing (an error) or names another
+        bucket, so nobody waits on a window that no answer will ever describe.
+        """
         with self._lock:
+            probe = self._buckets.get(asked or key)
+            if probe is not None and probe.probing:
+                probe.probing, probe.remaining = False, None
+            if limit is None or limit.remaining is None or limit.reset_after is None:
+                return
             bucket = self._buckets.setdefault(key, _Bucket())
             bucket.remaining = limit.remaining
             bucket.probing = False
@@ -439,12 +447,11 @@ class Outbox:
                 return False
 
     def _learn_rate_limit(self, result: DeliveryResult) -> None:
+        asked = self._bucket
         limit = result.rate_limit
-        if limit is None:
-            return
-        if limit.bucket:
+        if limit is not None and limit.bucket:
             self._bucket = f"bucket:{limit.bucket}"
-        self._gate.learn(self._bucket, limit)
+        self._gate.learn(self._bucket, limit, asked)
 
     # -- history and persistence ----------------------------------------------------------------
 

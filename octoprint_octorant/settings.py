@@ -26,6 +26,7 @@ PROGRESS_LIMITS = {  # key: (label, maximum)
 DELIVERY_LIMITS = {  # key: (label, minimum, maximum)
     "max_age_hours": ("Give up on a message after N hours", 0.1, 24 * 7.0),
     "retry_max_seconds": ("Longest wait between retries, seconds", 1.0, 3600.0),
+    "request_timeout": ("Seconds to wait for a service's answer", 1.0, 120.0),
 }
 
 # Legacy Octorant event keys → ours. Keys without an equivalent (printer_state_unknown, test) go.
@@ -64,7 +65,7 @@ def defaults(catalogue=EVENTS) -> dict:
         "progress": {"percent_step": 10, "time_step": 0, "height_step": 0, "min_interval": 0,
                      "source": "estimate"},
         "snapshot": {"webcam": "", "timeout": 5},
-        "delivery": {"max_age_hours": 24, "retry_max_seconds": 60},
+        "delivery": {"max_age_hours": 24, "retry_max_seconds": 60, "request_timeout": 10},
     }
 
 

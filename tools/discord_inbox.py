@@ -40,6 +40,23 @@ _snowflakes = itertools.count(1_200_000_000_000_000_000)
 
 
 @dataclass(frozen=True)
+class Fault:
+    """What the inbox does with one upcoming request instead of answering it normally.
+
+    action "answer": answer `status`/`body`/`headers`; "drop": close the connection without an
+    answer; "hang": wait `seconds`, then drop. With `accept`, the message is taken first (it
+    shows in `received()`), so the client cannot know it arrived: the unknown-fate case.
+    """
+
+    action: str = "answer"
+    status: int = 0
+    body: Optional[dict] = None
+    headers: Dict[str, str] = field(default_factory=dict)
+    accept: bool = False
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
 class ReceivedFile:
     field: str
     filename: str
@@ -151,18 +168,45 @@ class DiscordInbox:
         self._cond = threading.Condition()
         self._received: List[Received] = []
         self._attempts: List[Tuple[float, int, str]] = []
-        self._faults: List[Tuple[int, Optional[dict], Dict[str, str]]] = []
+        self._faults: List[Fault] = []
+        self._connections: set = set()
+        self.offline = False
         self._windows: Dict[str, List[float]] = {}
         self._stopping = threading.Event()
         self.snapshot = make_snapshot()
         self.reset()
-        self._server = ThreadingHTTPServer((host, port), _handler_for(self))
-        self._server.daemon_threads = True
+        self._server = self._listen(host, port)
+        self._address = self._server.server_address
         self._thread: Optional[threading.Thread] = None
         self.base_url = f"http://{host}:{self._server.server_address[1]}"
         self.snapshot_url = self.base_url + "/snapshot.jpg"
 
     # -- lifecycle -----------------------------------------------------------------------------
+
+    def _listen(self, host: str, port: int) -> ThreadingHTTPServer:
+        server = ThreadingHTTPServer((host, port), _handler_for(self))
+        server.daemon_threads = True
+        return server
+
+    def go_offline(self) -> None:
+        """The host becomes unreachable: nothing listens on the port, open connections are cut."""
+        with self._cond:
+            self.offline = True
+            connections = list(self._connections)
+        self._server.shutdown()
+        self._server.server_close()
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def go_online(self) -> None:
+        """Listen again on the same address (what a client saw before works again)."""
+        self._server = self._listen(*self._address)
+        with self._cond:
+            self.offline = False
+        self.start()
 
     def start(self) -> DiscordInbox:
         self._thread = threading.Thread(target=self._server.serve_forever, name="discord-inbox", daemon=True)
@@ -230,8 +274,23 @@ class DiscordInbox:
 
     def fail_next(self, count: int, status: int, body: Optional[dict] = None,
                   headers: Optional[Dict[str, str]] = None) -> None:
+        self.inject(count, Fault("answer", status, body, dict(headers or {})))
+
+    def drop_next(self, count: int, accept: bool = False) -> None:
+        """Cut the next `count` connections mid-request (after taking the message if `accept`)."""
+        self.inject(count, Fault("drop", accept=accept))
+
+    def hang_next(self, count: int, seconds: float, accept: bool = False) -> None:
+        """Leave the next `count` requests unanswered for `seconds`, then cut them."""
+        self.inject(count, Fault("hang", accept=accept, seconds=seconds))
+
+    def inject(self, count: int, fault: Fault) -> None:
         with self._cond:
-            self._faults.extend([(status, body, dict(headers or {}))] * count)
+            self._faults.extend([fault] * count)
+
+    def faults_left(self) -> int:
+        with self._cond:
+            return len(self._faults)
 
     def rate_limit_next(self, count: int, retry_after: float = 0.5, is_global: bool = False) -> None:
         body, headers = self._rate_limited(retry_after, is_global, "fault")
@@ -286,7 +345,8 @@ class DiscordInbox:
             return 401, {"message": "Invalid Webhook Token", "code": 50027}
         return None
 
-    def handle_post(self, path: str, headers: Dict[str, str], body: bytes) -> Tuple[int, Optional[dict], Dict]:
+    def handle_post(self, path: str, headers: Dict[str, str],
+                    body: bytes) -> Tuple[Optional[int], Optional[dict], Dict]:
         split = urlsplit(path)
         match = _WEBHOOK_PATH.match(split.path)
         if not match:
@@ -296,18 +356,27 @@ class DiscordInbox:
         if self.delay:
             self._stopping.wait(self.delay)
         with self._cond:
-            answer = self._answer(webhook_id, token, query, headers, body)
-            self._attempts.append((time.monotonic(), answer[0], webhook_id))
+            fault = None if self._webhook_problem(webhook_id, token) or not self._faults else self._faults.pop(0)
+            if fault is not None and fault.action == "answer":
+                answer = (fault.status, fault.body, fault.headers)
+            elif fault is not None and not fault.accept:
+                answer = (None, None, {})
+            else:
+                answer = self._answer(webhook_id, token, query, headers, body)
+            # Status 0 in attempts: the client got no answer.
+            self._attempts.append((time.monotonic(), 0 if fault and fault.action != "answer" else answer[0],
+                                   webhook_id))
             self._cond.notify_all()
+        if fault is not None and fault.action == "hang":
+            self._stopping.wait(fault.seconds)
+        if fault is not None and fault.action != "answer":
+            return None, None, {}  # the handler closes the connection without a word
         return answer
 
     def _answer(self, webhook_id, token, query, headers, body) -> Tuple[int, Optional[dict], Dict]:
         problem = self._webhook_problem(webhook_id, token)
         if problem:
             return problem[0], problem[1], {}
-        if self._faults:
-            status, fault_body, fault_headers = self._faults.pop(0)
-            return status, fault_body, fault_headers
         content_type = headers.get("content-type", "")
         try:
             if content_type.startswith("multipart/form-data"):
@@ -396,9 +465,19 @@ def _handler_for(inbox: DiscordInbox):
 
         def setup(self) -> None:
             super().setup()
+            with inbox._cond:
+                inbox._connections.add(self.connection)
             # Headers and body go out as separate writes; without this, Nagle's algorithm and
             # the client's delayed ACK add 40 ms to every answer, which Discord does not.
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+        def finish(self) -> None:
+            with inbox._cond:
+                inbox._connections.discard(self.connection)
+            try:
+                super().finish()
+            except OSError:
+                pass  # the client had gone (it timed out); nothing to tell it
 
         def log_message(self, *args) -> None:  # quiet, and never a token in a log
             pass
@@ -425,7 +504,13 @@ def _handler_for(inbox: DiscordInbox):
             body = self.rfile.read(length) if length else b""
             headers = {k.lower(): v for k, v in self.headers.items()}
             status, data, extra = inbox.handle_post(self.path, headers, body)
-            self._json(status, data, extra)
+            if status is None or inbox.offline:
+                self.close_connection = True
+                return
+            try:
+                self._json(status, data, extra)
+            except OSError:
+                self.close_connection = True  # the client gave up waiting
 
         def do_GET(self) -> None:
             path = urlsplit(self.path).path

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 
+import pytest
 import requests
 from PIL import Image
 
@@ -14,13 +15,14 @@ from octoprint_octorant.model import Attachment, Message, Notification
 from octoprint_octorant.outbox import Delivery, MediaFuture, Outbox, RateGate, RetryPolicy
 from octoprint_octorant.templating import render
 from tools.discord_inbox import make_snapshot
+from tools.octoprint_server import wait_until
 
 TOKEN = "integrationToken-77aa"
 
 
-def channel_for(inbox, **config):
+def channel_for(inbox, timeout=5, **config):
     return DiscordChannel(dict({"id": "d", "type": "discord", "url": inbox.webhook_url(token=TOKEN)}, **config),
-                          timeout=5)
+                          timeout=timeout)
 
 
 def jpeg(size=(320, 240)) -> Attachment:
@@ -138,8 +140,8 @@ def test_discord_error_text_is_kept_for_the_user(inbox):
 
 # ~ the outbox in front of the channel
 
-def run_outbox(inbox, messages, policy=None, **config):
-    channel = channel_for(inbox, **config)
+def run_outbox(inbox, messages, policy=None, timeout=5, **config):
+    channel = channel_for(inbox, timeout, **config)
 
     def renderer(notification, channel, capture):
         attachments = (capture,) if capture is not None else ()
@@ -204,3 +206,77 @@ def test_token_is_not_in_history_or_errors(inbox):
     outbox = run_outbox(inbox, [("x", None)])
     outbox.close(10)
     assert TOKEN not in repr(list(outbox.status.history)) + str(outbox.status.last_error)
+
+
+# ~ faults: every message arrives; a duplicate only where the client could not know
+
+def contents(inbox):
+    return [m.content for m in inbox.received()]
+
+
+def test_connection_cut_before_the_message_was_taken_gives_no_duplicate(inbox):
+    inbox.drop_next(2)
+    outbox = run_outbox(inbox, [("one", None), ("two", None)])
+    inbox.wait_for_count(2)
+    assert outbox.close(10)
+    assert contents(inbox) == ["one", "two"]
+    assert [a[1] for a in inbox.attempts()] == [0, 0, 200, 200]
+
+
+def test_connection_cut_after_the_message_was_taken_is_the_one_duplicate(inbox):
+    inbox.drop_next(1, accept=True)
+    outbox = run_outbox(inbox, [("one", None), ("two", None)])
+    inbox.wait_for_count(3)
+    assert outbox.close(10)
+    # The client never heard back, so it sent again: at least once, never lost.
+    assert contents(inbox) == ["one", "one", "two"]
+
+
+@pytest.mark.parametrize("accept, expected", [(False, ["one"]), (True, ["one", "one"])])
+def test_an_answer_that_never_comes_is_retried_after_the_timeout(inbox, accept, expected):
+    inbox.hang_next(1, seconds=3, accept=accept)
+    outbox = run_outbox(inbox, [("one", None)], timeout=0.5)
+    inbox.wait_for_count(len(expected))
+    assert outbox.close(10)
+    assert contents(inbox) == expected
+    assert "did not answer within 0.5 s" in outbox.status.history[0]["error"]
+
+
+def test_an_unreachable_host_is_retried_until_it_is_back(inbox):
+    inbox.go_offline()
+    outbox = run_outbox(inbox, [("one", None), ("two", None)])
+    wait_until(lambda: sum(h["status"] == "retry" for h in outbox.status.history) >= 3, 10, 0.05, "retries")
+    assert contents(inbox) == []
+    inbox.go_online()
+    inbox.wait_for_count(2)
+    assert outbox.close(10)
+    assert contents(inbox) == ["one", "two"]
+    assert "Could not reach Discord" in outbox.status.history[0]["error"]
+
+
+def test_a_global_429_storm_holds_every_webhook_without_a_retry_storm(inbox):
+    """Two webhooks, one gate: a global 429 pauses both, and each waits as told."""
+    inbox.rate_limit_next(6, retry_after=0.3, is_global=True)
+    clock = Clock()
+    gate = RateGate(clock)
+    outboxes = []
+    for webhook_id in ("111", "222"):
+        channel = DiscordChannel({"id": webhook_id, "type": "discord",
+                                  "url": inbox.webhook_url(webhook_id, TOKEN)}, timeout=5)
+        outbox = Outbox(webhook_id, channel, lambda n, c, m: Message(n.kind, n.variables["text"]), clock, gate,
+                        RetryPolicy(base_delay=0.05, max_delay=0.2))
+        outboxes.append(outbox)
+    for i in range(3):
+        for outbox in outboxes:
+            outbox.put(Delivery(Notification("print_done", {"text": f"{outbox.channel_id}-{i}"})))
+    inbox.wait_for_count(6, timeout=30)
+    for outbox in outboxes:
+        assert outbox.close(10)
+    for webhook_id in ("111", "222"):
+        assert [m.content for m in inbox.received(webhook_id)] == [f"{webhook_id}-{i}" for i in range(3)]
+    limited = [t for t, status, _ in inbox.attempts() if status == 429]
+    assert len(limited) == 6  # the storm's own answers, and no more: nobody retried early
+    # Both webhooks' first requests went out together, before anyone knew; after that, while a
+    # global limit is on nobody asks: the following 429s are at least retry_after apart.
+    later = limited[1:]
+    assert all(b - a >= 0.25 for a, b in zip(later, later[1:])), limited

@@ -382,3 +382,20 @@ def test_two_outboxes_on_one_bucket_never_overrun_it():
     assert len(times) == 6
     # Every answer says "0 left, refills in 2 s": no two requests within 2 s of each other.
     assert all(b - a >= 2.0 for a, b in zip(times, times[1:])), times
+
+
+def test_a_probe_answered_by_another_bucket_or_an_error_does_not_hold_the_old_one():
+    clock = FakeClock()
+    gate = RateGate(clock)
+    gate.learn("bucket:old", RateLimit(remaining=0, reset_after=1.0, bucket="old"))
+    clock.advance(1.0)
+    assert gate.acquire("bucket:old") == 0.0  # the probe goes
+    assert gate.acquire("bucket:old") > 0  # others wait for its answer
+    gate.learn("bucket:new", RateLimit(remaining=3, reset_after=2.0, bucket="new"), asked="bucket:old")
+    assert gate.acquire("bucket:old") == 0.0
+    clock.advance(1.0)
+    gate.learn("bucket:x", RateLimit(remaining=0, reset_after=1.0, bucket="x"))
+    clock.advance(1.0)
+    assert gate.acquire("bucket:x") == 0.0
+    gate.learn("bucket:x", None)  # the probe failed without an answer
+    assert gate.acquire("bucket:x") == 0.0

@@ -187,4 +187,4 @@ def test_delivery_settings_are_taken():
     clean, problems = validate_all({"delivery": {"max_age_hours": 6, "retry_max_seconds": 5}},
                                             defaults())
     assert problems == []
-    assert clean["delivery"] == {"max_age_hours": 6, "retry_max_seconds": 5}
+    assert clean["delivery"] == dict(defaults()["delivery"], max_age_hours=6, retry_max_seconds=5)
