@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
-from typing import List
+from typing import Dict, List
 
 from octoprint_octorant.catalogue import EVENTS
 from tools.discord_inbox import DiscordInbox, Received
-from tools.octoprint_server import ApiSession, OctoPrintServer
+from tools.octoprint_server import ApiSession, OctoPrintServer, wait_until
 
 WEBHOOK_TOKEN = "e2eSecretToken-9f3b2c"  # the tests grep everything OctoPrint wrote for this
 ADMIN = ("admin", "admin-pass-9d2")
@@ -35,6 +36,8 @@ def baseline_settings(inbox: DiscordInbox) -> dict:
         "events": tagged_events(),
         "progress": {"percent_step": 25, "time_step": 0, "height_step": 0, "min_interval": 0, "source": "estimate"},
         "snapshot": {"webcam": "", "timeout": 3},
+        # Faults are injected for seconds, not hours: short waits keep the suite quick.
+        "delivery": {"max_age_hours": 24, "retry_max_seconds": 2, "request_timeout": 3},
     }
 
 
@@ -74,3 +77,53 @@ class E2E:
         self.api.connect()
         self.wait_kind("printer_connected", count + 1, timeout)
         self.api.wait_operational()
+
+    def status(self, channel: str = "discord") -> dict:
+        return self.api.ok_json("GET", "/api/plugin/octorant")["channels"][channel]
+
+    def last_sequence(self, channel: str = "discord") -> int:
+        return max((h["sequence"] for h in self.status(channel)["history"]), default=0)
+
+    def account(self, since: int, channel: str = "discord", webhook_id: str = None,
+                timeout: float = 90) -> Accounting:
+        """Once the channel's outbox is empty: what it accepted after `since`, and what arrived."""
+        wait_until(lambda: self.status(channel)["pending"] == 0, timeout, 0.2, f"{channel} outbox to drain")
+        finals: Dict[int, dict] = {}
+        for entry in self.status(channel)["history"]:
+            if entry["sequence"] > since:
+                finals[entry["sequence"]] = entry  # later entries are later attempts
+        return Accounting(finals, self.inbox.received(webhook_id))
+
+
+@dataclass
+class Accounting:
+    """Notifications generated (the outbox's history) against notifications delivered (the inbox)."""
+
+    finals: Dict[int, dict]
+    delivered: List[Received]
+
+    @property
+    def outcomes(self) -> Counter:
+        return Counter(entry["status"] for entry in self.finals.values())
+
+    @property
+    def lost(self) -> List[dict]:
+        return [e for e in self.finals.values() if e["status"] not in ("ok", "superseded")]
+
+    @property
+    def superseded_kinds(self) -> set:
+        return {e["event"] for e in self.finals.values() if e["status"] == "superseded"}
+
+    @property
+    def duplicates(self) -> int:
+        return len(self.delivered) - self.outcomes["ok"]
+
+    def kinds_in_order(self) -> List[str]:
+        """Delivered kinds, a resend of the same message (always right after it) folded."""
+        folded: List[str] = []
+        previous = None
+        for message in self.delivered:
+            if message.content != previous:
+                folded.append(kind_of(message))
+            previous = message.content
+        return folded
