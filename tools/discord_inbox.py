@@ -37,6 +37,7 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_USERNAME = 80
 _WEBHOOK_PATH = re.compile(r"^/api/(?:v\d+/)?webhooks/(\d+)/([\w-]+)/?$")
 _snowflakes = itertools.count(1_200_000_000_000_000_000)
+_MENTION = re.compile(r"@(everyone|here)\b|<@!?(\d+)>|<@&(\d+)>")
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,24 @@ class Received:
     @property
     def thread_id(self) -> Optional[str]:
         return self.query.get("thread_id")
+
+    def pings(self) -> List[str]:
+        """Who this message notifies, by Discord's rules: a mention in the content counts only
+        if `allowed_mentions` allows it (absent: everything is allowed)."""
+        allowed = self.allowed_mentions
+        parse = set(allowed.get("parse") or []) if allowed is not None else {"everyone", "users", "roles"}
+        users = set(allowed.get("users") or []) if allowed is not None else set()
+        roles = set(allowed.get("roles") or []) if allowed is not None else set()
+        found = []
+        for match in _MENTION.finditer(self.content):
+            everyone, user, role = match.groups()
+            if everyone and "everyone" in parse:
+                found.append("@" + everyone)
+            elif user and ("users" in parse or user in users):
+                found.append(f"user {user}")
+            elif role and ("roles" in parse or role in roles):
+                found.append(f"role {role}")
+        return found
 
     def summary(self) -> str:
         files = ", ".join(f"{f.filename} ({f.content_type}, {len(f.data)} B)" for f in self.files)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.harness import ADMIN, MAKER, WEBHOOK_TOKEN
+from tools.gcode import timed_gcode
 
 pytestmark = pytest.mark.e2e
 
@@ -96,3 +97,64 @@ def test_apprise_credentials_are_as_restricted_as_webhooks(e2e, sessions):
         assert APPRISE_SECRET not in sessions[who].get("/api/settings").text
         assert APPRISE_SECRET not in sessions[who].get("/").text
     assert APPRISE_SECRET not in e2e.server.log_text()
+
+
+def test_mentions_from_a_file_name_never_ping_but_the_template_does(e2e):
+    e2e.api.save_plugin_settings({"events": {"print_started": {
+        "message": "[print_started] <@&777> heads up: {name} started"}}})
+    name = "@everyone <@123> <@&42> @here **bold**.gcode"
+    e2e.start_print(name, timed_gcode(seconds=30))
+    started = e2e.wait_kind("print_started")[0]
+    e2e.api.job_command("cancel")
+
+    # OctoPrint keeps "@" in file names (it drops "<", ">", "&" and "*"): shown as written…
+    assert "heads up: @everyone @123 @42 @here bold.gcode started" in started.shown
+    assert started.pings() == ["role 777"]  # …but only the template's own mention notifies
+
+
+def test_bad_settings_through_the_api_are_refused_clearly_and_nothing_breaks(e2e):
+    before = e2e.api.plugin_settings()
+    bad = {
+        "progress": {"percent_step": -5, "time_step": "often", "min_interval": 1e12},
+        "snapshot": {"timeout": None},
+        "delivery": {"request_timeout": [1, 2]},
+        "events": {"print_done": {"enabled": "sometimes", "message": {"not": "text"}}},
+        "channels": [
+            # A broken edit of the working channel keeps the working version; a channel of an
+            # unknown type is not stored.
+            {"id": "discord", "type": "discord", "name": "Broken", "url": "https://discord.com/api/webhooks/nope"},
+            {"id": "x1", "type": "pigeon", "name": "Pigeon"},
+        ],
+    }
+    problems = e2e.api.plugin_command("validate", settings=bad).json()["problems"]
+    for words in ("Progress every N %", "Snapshot timeout", "answer", "'enabled' must be true or false",
+                  "message must be text", "pigeon", "whole Discord webhook URL"):
+        assert any(words in p for p in problems), (words, problems)
+    assert all("nope" not in p for p in problems)
+
+    log_start = len(e2e.server.log_text())
+    e2e.api.save_plugin_settings(bad)  # OctoPrint's own save: the plugin keeps what was good
+    after = e2e.api.plugin_settings()
+    for key in ("progress", "snapshot", "delivery", "channels"):
+        assert after[key] == before[key], key
+    assert after["events"]["print_done"] == before["events"]["print_done"]
+
+    # Nothing raised inside OctoPrint, and the channel still delivers.
+    e2e.start_print("after_bad_settings.gcode", timed_gcode(seconds=3))
+    e2e.wait_kind("print_done", timeout=60)
+    log = e2e.server.log_text()[log_start:]
+    assert "settings not saved as given" in log  # the problems were logged, in words…
+    assert "Traceback" not in log  # …and nothing raised
+
+
+def test_no_secret_in_anything_octoprint_wrote(e2e):
+    """Every file of the run but the settings file itself: logs, the outbox, history, caches."""
+    secrets = (WEBHOOK_TOKEN, APPRISE_SECRET)
+    offenders = []
+    for path in e2e.server.basedir.rglob("*"):
+        # config.yaml holds the settings (and config.backup is OctoPrint's copy of it).
+        if not path.is_file() or path.name in ("config.yaml", "config.backup") or path.suffix == ".gcode":
+            continue
+        data = path.read_bytes()
+        offenders += [f"{path.relative_to(e2e.server.basedir)}: {s[:4]}…" for s in secrets if s.encode() in data]
+    assert offenders == []

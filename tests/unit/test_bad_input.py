@@ -12,9 +12,11 @@ from hypothesis import strategies as st
 from octoprint_octorant import settings as octorant_settings
 from octoprint_octorant import templating
 from octoprint_octorant.catalogue import BY_OCTOPRINT_EVENT, EVENTS
-from octoprint_octorant.channels.discord import escape_value
+from octoprint_octorant.channels.discord import DiscordChannel, escape_value
+from octoprint_octorant.model import Message
 from octoprint_octorant.progress import ProgressSample, ProgressSettings, ProgressState, decide
 from octoprint_octorant.router import EventConfig, PrinterState, Router, RouterConfig
+from tools.discord_inbox import Received
 
 # JSON-like values of any shape, as a REST client or a plugin may send them.
 json_values = st.recursive(
@@ -85,3 +87,29 @@ def test_progress_never_repeats_a_step_and_never_sends_0_or_100(samples, step):
     assert all(0 < s < 100 for s in sent)
     if step == 0:
         assert sent == []
+
+
+mention_text = st.lists(st.sampled_from(["@everyone", "@here", "<@123>", "<@!456>", "<@&789>", "**", "_", "`",
+                                         "> ", "# ", "\n", "@", "<", ">", "&", "x", " ", "é", "🖨️"]),
+                        max_size=30).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(mention_text, st.sampled_from(["{name} started", "<@&777> {name}", "@here {name} done", "{name}"]))
+def test_mentions_in_variables_never_ping_and_template_mentions_do(name, template):
+    channel = DiscordChannel({"id": "d", "type": "discord", "url": "https://discord.com/api/webhooks/1/t"})
+    rendered = templating.render(template, {"name": name}, escape=channel.escape_value)
+    message = Message("print_started", rendered.text, template=template)
+    received = Received(1, 0.0, "1", "t", {}, "json", channel.payload(message))
+    expected = {"<@&777> {name}": ["role 777"], "@here {name} done": ["@here"]}.get(template, [])
+    assert received.pings() == expected
+    assert received.shown == template.replace("{name}", name)  # readable exactly as written
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(min_size=0, max_size=300).map(lambda s: s * 40))
+def test_huge_and_non_ascii_values_fit_discord(value):
+    channel = DiscordChannel({"id": "d", "type": "discord", "url": "https://discord.com/api/webhooks/1/t"})
+    rendered = templating.render("{name} — {name}", {"name": value}, escape=channel.escape_value)
+    message = channel.fit(Message("print_started", rendered.text or "x", template="{name} — {name}"))
+    assert len(message.text) <= 2000
