@@ -144,8 +144,8 @@ class Notifier:
                     outbox = Outbox(channel_id, channel, self._render, self._clock, self._gate, policy,
                                     self._logger, self._store)
                     outbox.ensure_worker()  # sends what waited over a restart
-                elif outbox.channel.config != channel.config:
-                    # New URL, bot name…: what waits goes out with the new settings.
+                elif (outbox.channel.config, outbox.channel.timeout) != (channel.config, channel.timeout):
+                    # New URL, bot name, timeout…: what waits goes out with the new settings.
                     outbox.set_channel(channel)
                 outbox.policy = policy
                 new[channel_id] = outbox

@@ -10,6 +10,7 @@ from octoprint_octorant.channels.base import Capabilities, Channel
 from octoprint_octorant.model import DeliveryResult
 from octoprint_octorant.notifier import Notifier
 from octoprint_octorant.router import PrinterState
+from tools.octoprint_server import wait_until
 
 
 class RecordingChannel(Channel):
@@ -112,3 +113,41 @@ def test_channel_event_selection_is_respected():
     messages = wait_messages(sink, 1)
     notifier.shutdown(5)
     assert [m.kind for m in messages] == ["print_done"]
+
+
+def discord_settings(**delivery):
+    settings = octorant_settings.defaults()
+    settings["delivery"].update(delivery)
+    settings["channels"] = [{"id": "d", "type": "discord", "name": "d", "enabled": True,
+                             "url": "https://discord.com/api/webhooks/1/token"}]
+    return settings
+
+
+def test_a_new_request_timeout_reaches_the_running_channel():
+    notifier = Notifier(printer_state=PrinterState, snapshot_source=lambda: None)
+    notifier.configure(discord_settings(request_timeout=3), "P")
+    outbox = notifier._outboxes["d"]
+    assert outbox.channel.timeout == 3
+    notifier.configure(discord_settings(request_timeout=20), "P")
+    assert notifier._outboxes["d"] is outbox  # same queue…
+    assert outbox.channel.timeout == 20  # …new channel settings
+    notifier.shutdown(1)
+
+
+def test_removed_channels_leave_nothing_on_disk_and_disabled_ones_keep_their_history(tmp_path):
+    sink = {"messages": [], "cond": threading.Condition()}
+    notifier = Notifier(printer_state=PrinterState, snapshot_source=lambda: None, store_dir=str(tmp_path),
+                        channel_factory=lambda config: RecordingChannel(config, sink))
+    settings = octorant_settings.defaults()
+    settings["channels"] = [{"id": "a", "type": "recording", "enabled": True},
+                            {"id": "b", "type": "recording", "enabled": True}]
+    notifier.configure(settings, "P")
+    notifier.start()
+    notifier.handle_event("PrintDone", {"name": "x.gcode"})
+    wait_messages(sink, 2)
+    wait_until(lambda: all((tmp_path / f"outbox-{c}.json").exists() for c in "ab"), 5, 0.02, "outbox files")
+    settings["channels"] = [{"id": "a", "type": "recording", "enabled": False}]
+    notifier.configure(settings, "P")
+    assert (tmp_path / "outbox-a.json").exists()
+    assert not (tmp_path / "outbox-b.json").exists()
+    notifier.shutdown(1)
