@@ -21,7 +21,16 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/vermin --target=3.9- --violations --no-tips --eval-annotations --backport dataclasses octoprint_octorant tools tests bench setup.py
 
-test: lint
+# The browser tests (tests/ui) drive Debian's chromium through Playwright, which never
+# downloads a browser of its own here.
+CHROMIUM := /usr/bin/chromium
+
+$(CHROMIUM):
+	if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
+	$$sudo apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends chromium
+
+test: lint $(CHROMIUM)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

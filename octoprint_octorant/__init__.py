@@ -175,6 +175,7 @@ class OctoRantPlugin(
     def get_template_vars(self):
         return {
             "events": EVENTS,
+            "event_titles": {spec.key: spec.title for spec in EVENTS},
             "channel_types": [cls.metadata() for cls in REGISTRY.values()],
         }
 

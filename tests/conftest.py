@@ -6,3 +6,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+# The shared OctoPrint and inbox (session fixtures) for tests/e2e and tests/ui.
+pytest_plugins = ["tests.support.octoprint_fixtures"]

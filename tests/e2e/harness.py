@@ -41,6 +41,23 @@ def baseline_settings(inbox: DiscordInbox) -> dict:
     }
 
 
+def reset_to_baseline(api: ApiSession, inbox: DiscordInbox) -> None:
+    """Printer idle and connected, baseline settings, webcam upright, outboxes drained, inbox empty."""
+    state = api.state()
+    if state.startswith(("Printing", "Paused", "Pausing")):
+        api.job_command("cancel")
+    if not state.startswith(("Operational", "Printing", "Paused", "Pausing", "Cancelling")):
+        api.connect()
+    api.wait_operational(60)
+    api.save_plugin_settings(baseline_settings(inbox))
+    api.ok_json("POST", "/api/settings", json={"plugins": {"classicwebcam": {
+        "flipH": False, "flipV": False, "rotate90": False, "snapshot": inbox.snapshot_url}}})
+    # Let what the previous test left in flight land before the inbox is emptied.
+    wait_until(lambda: all(not c.get("pending") for c in api.ok_json("GET", "/api/plugin/octorant")
+                           ["channels"].values()), 60, 0.2, "outboxes to drain")
+    inbox.reset()
+
+
 def kind_of(message: Received) -> str:
     match = TAG.match(message.content)
     return match.group(1) if match else ""

@@ -25,7 +25,41 @@ $(function () {
                 });
                 self.webcams(cams);
                 self.channelTypes(data.channel_types || []);
+                self.status(data.channels || {});
             });
+        };
+
+        // Delivery status per saved channel (GET /api/plugin/octorant), for the badge and history.
+        self.status = ko.observable({});
+
+        self.health = function (id) {
+            var s = self.status()[id];
+            if (!s) return {text: "", css: "", title: ""};
+            if (s.gone) return {text: gettext("Stopped"), css: "label-important", title: s.last_error, stopped: true};
+            if (s.pending > 1) {
+                return {text: _.sprintf(gettext("%(count)d waiting"), {count: s.pending}), css: "label-warning",
+                        title: s.last_error};
+            }
+            if (s.last_status === "ok") return {text: gettext("Delivering"), css: "label-success", title: ""};
+            if (s.last_status) return {text: gettext("Last message failed"), css: "label-important", title: s.last_error};
+            return {text: "", css: "", title: ""};
+        };
+
+        self.historyOf = function (id) {
+            var s = self.status()[id];
+            return s && s.history ? s.history.slice().reverse() : [];
+        };
+
+        self.historyCss = function (status) {
+            return {ok: "success", retry: "warning", superseded: "info"}[status] || "error";
+        };
+
+        self.eventTitle = function (key) {
+            return (window.OCTORANT_EVENT_TITLES || {})[key] || key;
+        };
+
+        self.formatTime = function (seconds) {
+            return new Date(seconds * 1000).toLocaleString();
         };
 
         self.onSettingsBeforeSave = function () {
@@ -36,23 +70,26 @@ $(function () {
         // the form binds to (the type's fields, events, media, own texts).
         self.normaliseChannels = function () {
             if (!self.settings || !self.settings.channels) return;
-            _.each(self.settings.channels(), function (channel) {
-                var type = ko.unwrap(channel.type);
-                var fields = self.fieldsOf(type);
-                _.each(fields, function (field) {
-                    if (!ko.isObservable(channel[field.key])) {
-                        channel[field.key] = ko.observable(field["default"] || "");
-                    }
-                });
-                if (!ko.isObservable(channel.media)) channel.media = ko.observable(channel.media !== false);
-                var events = ko.unwrap(channel.events);
-                if (!ko.isObservable(channel.events) || !_.isFunction(channel.events.push)) {
-                    channel.events = ko.observableArray(_.isArray(events) ? events.slice() : []);
-                }
-                if (!ko.isObservable(channel.messages)) {
-                    channel.messages = ko.observable(ko.toJS(channel.messages) || {});
+            _.each(self.settings.channels(), self.normaliseChannel);
+        };
+
+        self.normaliseChannel = function (channel) {
+            var type = ko.unwrap(channel.type);
+            var fields = self.fieldsOf(type);
+            _.each(fields, function (field) {
+                if (!ko.isObservable(channel[field.key])) {
+                    channel[field.key] = ko.observable(field["default"] || "");
                 }
             });
+            if (!ko.isObservable(channel.media)) channel.media = ko.observable(channel.media !== false);
+            var events = ko.unwrap(channel.events);
+            if (!ko.isObservable(channel.events) || !_.isFunction(channel.events.push)) {
+                channel.events = ko.observableArray(_.isArray(events) ? events.slice() : []);
+            }
+            if (!ko.isObservable(channel.messages)) {
+                channel.messages = ko.observable(ko.toJS(channel.messages) || {});
+            }
+            return channel;
         };
 
         self.fieldsOf = function (type) {
@@ -73,8 +110,8 @@ $(function () {
                 name: ko.observable(self.typeLabel(type).split(" ")[0]),
                 enabled: ko.observable(true)
             };
-            self.settings.channels.push(channel);
-            self.normaliseChannels();
+            // Complete before it is shown: the form binds to every field of its type.
+            self.settings.channels.push(self.normaliseChannel(channel));
         };
 
         self.removeChannel = function (channel) {
