@@ -1,16 +1,20 @@
-"""Runs every benchmark, or the ones named: python -m bench [on_event] [latency] [print_duration] [apprise_cost]."""
+"""Runs every benchmark, or the ones named:
+
+    python -m bench [on_event] [latency] [print_duration] [apprise_cost] [outbox_cost]
+"""
 
 from __future__ import annotations
 
 import sys
 
-from bench import apprise_cost, latency, on_event, print_duration
+from bench import apprise_cost, latency, on_event, outbox_cost, print_duration
 
 BENCHMARKS = {
     "on_event": on_event.main,
     "latency": latency.main,
     "print_duration": print_duration.main,
     "apprise_cost": apprise_cost.main,
+    "outbox_cost": outbox_cost.main,
 }
 
 
