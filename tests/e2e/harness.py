@@ -55,6 +55,9 @@ def reset_to_baseline(api: ApiSession, inbox: DiscordInbox) -> None:
     # Let what the previous test left in flight land before the inbox is emptied.
     wait_until(lambda: all(not c.get("pending") for c in api.ok_json("GET", "/api/plugin/octorant")
                            ["channels"].values()), 60, 0.2, "outboxes to drain")
+    # Removing and re-adding the channel starts its outbox afresh: empty history, not stopped.
+    api.save_plugin_settings({"channels": []})
+    api.save_plugin_settings(baseline_settings(inbox))
     inbox.reset()
 
 

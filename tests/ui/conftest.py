@@ -63,6 +63,11 @@ class SettingsPage:
             visible.first.locator("[data-dismiss=modal], .close, .modal-footer .btn").first.click()
         raise AssertionError("a dialog would not close")
 
+    def reload(self):
+        self.page.reload()
+        self.page.wait_for_selector("#navbar_show_settings", state="visible", timeout=60_000)
+        self.dismiss_dialogs()
+
     def open(self):
         page = self.page
         page.click("#navbar_show_settings")

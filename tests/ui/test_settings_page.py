@@ -4,17 +4,35 @@ from __future__ import annotations
 
 import pytest
 
+from tools.octoprint_server import wait_until
+
 pytestmark = pytest.mark.e2e
 
 
 def test_channel_shows_its_health_and_recent_deliveries(ui):
-    ui.api.plugin_command("test", channel="discord")
-    ui.inbox.wait_for_count(1)
+    ui.api.ok_json("POST", "/api/connection", json={"command": "disconnect"})
+    ui.inbox.wait_for_count(1)  # "printer disconnected", through the channel's outbox
     panel = ui.open()
     channel = panel.locator(".octorant-channel").first
     channel.locator(".octorant-health").wait_for()
     assert channel.locator(".octorant-health").inner_text() == "Delivering"
+    assert "Printer disconnected" in channel.locator(".octorant-history tr").first.inner_text()
+    ui.api.connect()
     ui.screenshot("channels")
+
+
+def test_a_deleted_webhook_shows_why_the_channel_stopped(ui):
+    ui.inbox.known_webhooks = {}  # Discord answers 404 Unknown Webhook from now on
+    ui.api.ok_json("POST", "/api/connection", json={"command": "disconnect"})
+    wait_until(lambda: ui.api.ok_json("GET", "/api/plugin/octorant")["channels"]["discord"]["gone"], 30, 0.2,
+               "the channel to stop")
+    ui.api.connect()
+    channel = ui.open().locator(".octorant-channel").first
+    stopped = channel.locator(".octorant-stopped")
+    stopped.wait_for()
+    assert "no longer exists" in stopped.inner_text()
+    assert channel.locator(".octorant-health").inner_text() == "Stopped"
+    ui.screenshot("channel-stopped")
 
 
 def test_add_a_discord_channel_test_it_break_it_and_everything_persists(ui):
@@ -43,8 +61,7 @@ def test_add_a_discord_channel_test_it_break_it_and_everything_persists(ui):
     assert "uiToken-31" not in result.inner_text()
     ui.screenshot("channel-test-failed")
 
-    ui.page.reload()
-    ui.page.wait_for_selector("#navbar_show_settings", state="visible", timeout=60_000)
+    ui.reload()
     panel = ui.open()
     assert panel.locator(".octorant-channel").count() == 2
     names = [panel.locator(".octorant-channel").nth(i).locator("input.input-medium").first.input_value()
