@@ -128,21 +128,26 @@ def _encode(image, fmt: str, quality: int) -> Attachment:
     return Attachment("snapshot.png", "image/png", out.getvalue())
 
 
-def fit_image(attachment: Attachment, max_bytes: int, max_side: Optional[int] = None) -> Optional[Attachment]:
-    """`attachment` as is when it fits; else recompressed and scaled down step by step. None if hopeless."""
+def fit_image(attachment: Attachment, max_bytes: int, max_side: Optional[int] = None,
+              quality: int = 85) -> Optional[Attachment]:
+    """`attachment` as is when it fits; else recompressed and scaled down step by step. None if hopeless.
+
+    `max_side` caps the longest side (0 or None: no cap); `quality` is the first JPEG quality
+    tried, then 15 and 30 lower (never under 30) before the image is made smaller.
+    """
     try:
         image = _open(attachment.data)
     except Exception:
         return attachment if attachment.size <= max_bytes else None
-    too_wide = max_side is not None and max(image.size) > max_side
+    too_wide = bool(max_side) and max(image.size) > max_side
     if attachment.size <= max_bytes and not too_wide:
         return attachment
     if too_wide:
         scale = max_side / float(max(image.size))
         image = image.resize((max(1, int(image.width * scale)), max(1, int(image.height * scale))))
     for _ in range(12):
-        for quality in (85, 70, 55):
-            candidate = _encode(image, "JPEG", quality)
+        for step in (quality, quality - 15, quality - 30):
+            candidate = _encode(image, "JPEG", max(30, step))
             if candidate.size <= max_bytes:
                 return candidate
         if min(image.size) <= 16:

@@ -41,6 +41,8 @@ class Config:
     messages: Mapping[str, str] = field(default_factory=dict)
     progress: progress.ProgressSettings = field(default_factory=progress.ProgressSettings)
     snapshot_timeout: float = 5.0
+    snapshot_max_side: int = 0  # 0: the camera's own size
+    snapshot_quality: int = 85
     channels: Tuple[Mapping[str, Any], ...] = ()
     delivery: Mapping[str, Any] = field(default_factory=dict)
 
@@ -58,11 +60,15 @@ class Config:
         except (TypeError, ValueError):
             timeout = 5.0
         channels = settings.get("channels") if isinstance(settings.get("channels"), list) else []
+        max_side = finite_number(snapshot.get("max_side"))
+        quality = finite_number(snapshot.get("jpeg_quality"))
         return cls(
             router=RouterConfig.from_settings(settings, printer_name),
             messages=messages,
             progress=progress.ProgressSettings.from_mapping(settings.get("progress") or {}),
             snapshot_timeout=timeout,
+            snapshot_max_side=int(min(8192, max(0, max_side))) if max_side is not None else 0,
+            snapshot_quality=int(min(95, max(30, quality))) if quality is not None else 85,
             channels=tuple(dict(c) for c in channels if isinstance(c, Mapping)),
             delivery=settings.get("delivery") if isinstance(settings.get("delivery"), Mapping) else {},
         )
@@ -330,14 +336,15 @@ class Notifier:
         )
         return channel.fit(message)
 
-    @staticmethod
-    def _media_for(channel: Channel, capture) -> Tuple[tuple, str]:
+    def _media_for(self, channel: Channel, capture) -> Tuple[tuple, str]:
         """The snapshot fitted to this channel's limit, or a note saying why there is none."""
         if capture is None or not channel.config.get("media", True):
             return (), ""
         if capture.attachment is None:
             return (), capture.note
-        fitted = media.fit_image(capture.attachment, channel.capabilities.max_file_bytes)
+        config = self._config
+        fitted = media.fit_image(capture.attachment, channel.capabilities.max_file_bytes,
+                                 config.snapshot_max_side, config.snapshot_quality)
         if fitted is None:
             return (), "the image could not be made small enough for this channel"
         return (fitted,), ""

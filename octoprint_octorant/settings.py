@@ -23,6 +23,10 @@ PROGRESS_LIMITS = {  # key: (label, maximum)
     "height_step": ("Progress every N mm", 1000.0),
     "min_interval": ("Minimum seconds between progress messages", 24 * 3600.0),
 }
+SNAPSHOT_LIMITS = {  # key: (label, minimum, maximum)
+    "max_side": ("Snapshot longest side in pixels (0 keeps the camera's size)", 0.0, 8192.0),
+    "jpeg_quality": ("Snapshot JPEG quality", 30.0, 95.0),
+}
 DELIVERY_LIMITS = {  # key: (label, minimum, maximum)
     "max_age_hours": ("Give up on a message after N hours", 0.1, 24 * 7.0),
     "retry_max_seconds": ("Longest wait between retries, seconds", 1.0, 3600.0),
@@ -64,7 +68,7 @@ def defaults(catalogue=EVENTS) -> dict:
         },
         "progress": {"percent_step": 10, "time_step": 0, "height_step": 0, "min_interval": 0,
                      "source": "estimate"},
-        "snapshot": {"webcam": "", "timeout": 5},
+        "snapshot": {"webcam": "", "timeout": 5, "max_side": 0, "jpeg_quality": 85},
         "delivery": {"max_age_hours": 24, "retry_max_seconds": 60, "request_timeout": 10},
     }
 
@@ -162,7 +166,11 @@ def validate_snapshot(new: Any, current: Mapping) -> Tuple[dict, List[str]]:
             problems.append("Snapshot timeout: must be from 1 to 60 seconds.")
         else:
             clean["timeout"] = _plain(number)
-    return clean, problems
+    sizes, found = _validate_numbers(new, clean, SNAPSHOT_LIMITS)
+    for key in SNAPSHOT_LIMITS:
+        if isinstance(sizes.get(key), (int, float)):
+            clean[key] = int(sizes[key])  # whole pixels, whole quality steps
+    return clean, problems + found
 
 
 def validate_channel(new: Any, registry=None) -> Tuple[Optional[dict], List[str]]:

@@ -92,6 +92,16 @@ def test_snapshot_follows_the_webcam_orientation(e2e, flip_h, flip_v, rotate, co
     assert red_corner(started.files[0].data) == (corner, size)
 
 
+def test_snapshot_is_scaled_to_the_longest_side_set(e2e):
+    e2e.api.save_plugin_settings({"snapshot": {"max_side": 320, "jpeg_quality": 70}})
+    e2e.start_print("scaled.gcode", timed_gcode(seconds=60))
+    started = e2e.wait_kind("print_started")[0]
+    e2e.api.job_command("cancel")
+
+    assert [(f.filename, f.content_type) for f in started.files] == [("snapshot.jpg", "image/jpeg")]
+    assert red_corner(started.files[0].data) == ("top-left", (320, 240))
+
+
 @pytest.mark.parametrize("mode", ["hang", "error", "broken", "missing"])
 def test_failing_webcam_still_gives_the_message(e2e, mode):
     e2e.inbox.snapshot_mode = mode

@@ -8,6 +8,7 @@ from PIL import Image
 
 from octoprint_octorant.media import Transform, capture, fit_image, prepare
 from octoprint_octorant.model import Attachment
+from tools.discord_inbox import make_snapshot
 
 
 def marker_jpeg(width=320, height=240, fmt="JPEG"):
@@ -105,3 +106,14 @@ def test_errors_never_leak_webhook_tokens():
 def test_oversized_stream_is_refused():
     result = capture(lambda: iter([b"x" * 1024] * 2048), timeout=2, max_bytes=1024 * 1024)
     assert result.attachment is None and "more than" in result.note
+
+
+def test_longest_side_and_quality_are_applied_and_orientation_kept():
+    tall = Attachment("snapshot.jpg", "image/jpeg", make_snapshot((480, 960)))
+    fitted = fit_image(tall, 10 * 1024 * 1024, max_side=400, quality=60)
+    image = Image.open(io.BytesIO(fitted.data))
+    assert image.size == (200, 400)  # scaled, still portrait
+    assert (fitted.filename, fitted.content_type, image.format) == ("snapshot.jpg", "image/jpeg", "JPEG")
+    assert image.getpixel((5, 5))[0] > 200  # the red marker is still top-left
+    better = fit_image(tall, 10 * 1024 * 1024, max_side=400, quality=95)
+    assert better.size > fitted.size  # the quality setting is what it encodes with

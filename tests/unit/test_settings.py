@@ -109,14 +109,15 @@ def test_good_values_are_stored():
     clean, problems = validate_all({
         "printer_name": " Voron ", "progress": {"percent_step": "12.5", "min_interval": 30, "source": "file"},
         "events": {"print_done": {"enabled": False, "message": "yay {name}", "media": "none"}},
-        "channels": [GOOD_CHANNEL], "snapshot": {"webcam": "classic", "timeout": 10},
+        "channels": [GOOD_CHANNEL],
+        "snapshot": {"webcam": "classic", "timeout": 10, "max_side": 1280, "jpeg_quality": "70"},
     }, defaults())
     assert problems == []
     assert clean["printer_name"] == "Voron"
     assert clean["progress"]["percent_step"] == 12.5 and clean["progress"]["source"] == "file"
     assert clean["events"]["print_done"] == {"enabled": False, "message": "yay {name}", "media": "none"}
     assert clean["channels"][0]["url"] == GOOD_CHANNEL["url"]
-    assert clean["snapshot"] == {"webcam": "classic", "timeout": 10}
+    assert clean["snapshot"] == {"webcam": "classic", "timeout": 10, "max_side": 1280, "jpeg_quality": 70}
     assert set(clean["events"]) == set(EVENTS_BY_KEY)
 
 
@@ -188,3 +189,11 @@ def test_delivery_settings_are_taken():
                                             defaults())
     assert problems == []
     assert clean["delivery"] == dict(defaults()["delivery"], max_age_hours=6, retry_max_seconds=5)
+
+
+@pytest.mark.parametrize("given", [{"max_side": -1}, {"max_side": 99999}, {"jpeg_quality": 5},
+                                   {"jpeg_quality": "best"}])
+def test_bad_snapshot_sizes_keep_the_defaults(given):
+    clean, problems = validate_all({"snapshot": given}, defaults())
+    assert clean["snapshot"] == defaults()["snapshot"]
+    assert len(problems) == 1 and problems[0].startswith("Snapshot")
