@@ -35,7 +35,7 @@ def baseline_settings(inbox: DiscordInbox) -> dict:
         }],
         "events": tagged_events(),
         "progress": {"percent_step": 25, "time_step": 0, "height_step": 0, "min_interval": 0, "source": "estimate"},
-        "snapshot": {"webcam": "", "timeout": 3},
+        "snapshot": {"webcam": "", "timeout": 3, "max_side": 0, "jpeg_quality": 85},
         # Faults are injected for seconds, not hours: short waits keep the suite quick.
         "delivery": {"max_age_hours": 24, "retry_max_seconds": 2, "request_timeout": 3},
     }
