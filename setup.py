@@ -21,7 +21,7 @@ setup(
     include_package_data=True,
     package_data={"octoprint_octorant": ["templates/*", "static/js/*", "static/css/*"]},
     python_requires=">=3.9,<4",
-    install_requires=["OctoPrint>=1.9.0", "requests>=2.25", "Pillow>=8.0", "apprise>=1.9"],
+    install_requires=["OctoPrint>=1.9.0", "requests>=2.25", "Pillow>=9.5", "apprise>=1.9"],
     entry_points={"octoprint.plugin": ["octorant = octoprint_octorant"]},
     zip_safe=False,
 )

@@ -1,13 +1,13 @@
 """Runs every benchmark, or the ones named:
 
-    python -m bench [on_event] [latency] [print_duration] [apprise_cost] [outbox_cost]
+    python -m bench [on_event] [latency] [print_duration] [apprise_cost] [outbox_cost] [media_cost]
 """
 
 from __future__ import annotations
 
 import sys
 
-from bench import apprise_cost, latency, on_event, outbox_cost, print_duration
+from bench import apprise_cost, latency, media_cost, on_event, outbox_cost, print_duration
 
 BENCHMARKS = {
     "on_event": on_event.main,
@@ -15,6 +15,7 @@ BENCHMARKS = {
     "print_duration": print_duration.main,
     "apprise_cost": apprise_cost.main,
     "outbox_cost": outbox_cost.main,
+    "media_cost": media_cost.main,
 }
 
 
