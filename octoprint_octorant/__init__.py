@@ -11,14 +11,15 @@ import flask
 import octoprint.plugin
 from octoprint.access.permissions import Permissions
 
+from . import media, webcam
 from . import settings as octorant_settings
-from . import webcam
 from ._version import __version__
 from .catalogue import EVENTS
 from .channels import REGISTRY
 from .notifier import Notifier
 from .redact import redact
 from .router import PrinterState
+from .thumbnails import ThumbnailCache
 
 __plugin_version__ = __version__
 
@@ -36,11 +37,14 @@ class OctoRantPlugin(
     def __init__(self):
         super().__init__()
         self._notifier = None
+        self._thumbnails = ThumbnailCache()
 
     def initialize(self):
         self._notifier = Notifier(
             printer_state=self._printer_state,
-            snapshot_source=self._snapshot_source,
+            snapshot_source=self._snapshot_sources,
+            thumbnail_source=self._thumbnail,
+            send_gcode=self._send_gcode,
             logger=self._logger,
             # The outbox and delivery history live here, so they survive a restart.
             store_dir=self.get_plugin_data_folder(),
@@ -51,10 +55,20 @@ class OctoRantPlugin(
             self._printer.get_current_data(), self._printer.get_current_temperatures()
         )
 
-    def _snapshot_source(self):
-        return webcam.snapshot_source(
-            self._settings.get(["snapshot", "webcam"]) or "", plugin_manager=self._plugin_manager
-        )
+    def _snapshot_sources(self, names=None):
+        if names is None:
+            names = self._settings.get(["snapshot", "webcams"]) or []
+        return webcam.snapshot_sources(names, plugin_manager=self._plugin_manager)
+
+    def _thumbnail(self, origin, path):
+        # Files on the SD card cannot be read without stopping the printer: local files only.
+        if origin != "local":
+            return None
+        return self._thumbnails.get(self._file_manager.path_on_disk("local", path))
+
+    def _send_gcode(self, lines):
+        if self._printer.is_operational():
+            self._printer.commands(lines, tags={"trigger:octorant.snapshot"})
 
     def _configure(self):
         printer_name = (
@@ -126,7 +140,7 @@ class OctoRantPlugin(
     # ~ SimpleApiPlugin
 
     def get_api_commands(self):
-        return {"test": ["channel"], "validate": ["settings"], "preview": ["template"]}
+        return {"test": ["channel"], "validate": ["settings"], "preview": ["template"], "snapshot": []}
 
     def is_api_protected(self):
         return True
@@ -145,6 +159,8 @@ class OctoRantPlugin(
             return flask.jsonify(problems=problems)
         if command == "preview":
             return flask.jsonify(self._notifier.preview(str(data.get("event", "")), data.get("template")))
+        if command == "snapshot":
+            return flask.jsonify(self._snapshot_preview(data.get("snapshot")))
         return flask.abort(400)
 
     def on_api_get(self, request):
@@ -157,6 +173,15 @@ class OctoRantPlugin(
             channel_types=[cls.metadata() for cls in REGISTRY.values()],
             webcams=webcam.list_webcams(plugin_manager=self._plugin_manager),
         )
+
+    def _snapshot_preview(self, unsaved):
+        """The pictures channels would get now, with the settings as the page shows them."""
+        current = self._settings.get(["snapshot"], merged=True) or {}
+        snapshot, problems = octorant_settings.validate_snapshot(unsaved if unsaved is not None else {}, current)
+        media_set = self._notifier.snapshot_preview(
+            snapshot, lambda: self._snapshot_sources(snapshot.get("webcams") or []))
+        return {"images": [media.describe(item) for item in media_set.attachments],
+                "notes": list(media_set.notes), "problems": problems}
 
     def _saved_channel(self, channel_id):
         for channel in self._settings.get(["channels"]) or []:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, Tuple
 
-from .model import MEDIA_NONE, MEDIA_SNAPSHOT
+from .model import MEDIA_BOTH, MEDIA_NONE, MEDIA_SNAPSHOT, MEDIA_THUMBNAIL, MEDIA_TIMELAPSE
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,16 @@ class EventSpec:
     @property
     def variable_names(self) -> Tuple[str, ...]:
         return tuple(v.name for v in self.variables)
+
+    @property
+    def media_choices(self) -> Tuple[str, ...]:
+        """What this event can carry: the movie for a rendered timelapse, the slicer's thumbnail
+        for events about a file, a snapshot for everything else."""
+        if "movie" in self.variable_names:
+            return (MEDIA_NONE, MEDIA_TIMELAPSE) if self.default_media == MEDIA_TIMELAPSE else (MEDIA_NONE,)
+        if "path" in self.variable_names:
+            return (MEDIA_NONE, MEDIA_SNAPSHOT, MEDIA_THUMBNAIL, MEDIA_BOTH)
+        return (MEDIA_NONE, MEDIA_SNAPSHOT)
 
     def samples(self) -> Dict[str, str]:
         return {v.name: v.sample for v in self.variables}
@@ -152,7 +162,7 @@ EVENTS: Tuple[EventSpec, ...] = (
     EventSpec(
         "print_started", "Print started", ("PrintStarted",),
         "▶️ {printer_name} started printing {name}.",
-        default_media=MEDIA_SNAPSHOT,
+        default_media=MEDIA_THUMBNAIL,
         variables=COMMON + FILE + JOB,
     ),
     EventSpec(
@@ -228,6 +238,7 @@ EVENTS: Tuple[EventSpec, ...] = (
     EventSpec(
         "timelapse_done", "Timelapse rendered", ("MovieDone",),
         "🎞️ The timelapse of {gcode} is ready: {movie_basename}",
+        default_media=MEDIA_TIMELAPSE,
         variables=COMMON + MOVIE,
     ),
     EventSpec(

@@ -6,11 +6,12 @@ message" and never to an exception.
 
 from __future__ import annotations
 
+import base64
 import io
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 from .model import Attachment
 from .redact import redact
@@ -65,29 +66,50 @@ def capture(
 
     A fetch that hangs is abandoned: its thread is a daemon and its result is dropped.
     """
+    return capture_all([(fetch, transform)], timeout, max_bytes)[0]
+
+
+def capture_all(
+    cameras: Sequence[Tuple[Callable[[], Any], Optional[Transform]]],
+    timeout: float = 5.0,
+    max_bytes: int = MAX_CAPTURE_BYTES,
+) -> List[CaptureResult]:
+    """`capture` for several webcams at once: all fetch in parallel, within one `timeout`."""
     started = time.monotonic()
+    pending = [(_start_fetch(fetch, max_bytes), transform) for fetch, transform in cameras]
+    deadline = started + max(0.1, timeout)
+    results = []
+    for (done, box), transform in pending:
+        if not done.wait(max(0.0, deadline - time.monotonic())):
+            results.append(CaptureResult(None, f"the webcam did not answer within {timeout:g} s",
+                                         time.monotonic() - started))
+        elif "error" in box:
+            results.append(CaptureResult(None, f"webcam error: {redact(box['error'])}"[:300],
+                                         time.monotonic() - started))
+        else:
+            try:
+                attachment = prepare(box["data"], transform or Transform())
+                results.append(CaptureResult(attachment, "", time.monotonic() - started))
+            except Exception:
+                results.append(CaptureResult(None, "the webcam sent something that is not an image",
+                                             time.monotonic() - started))
+    return results
+
+
+def _start_fetch(fetch: Callable[[], Any], limit: int) -> Tuple[threading.Event, dict]:
     box: dict = {}
     done = threading.Event()
 
     def work():
         try:
-            box["data"] = _read_all(fetch, max_bytes)
+            box["data"] = _read_all(fetch, limit)
         except Exception as error:
             box["error"] = error
         finally:
             done.set()
 
     threading.Thread(target=work, name="octorant-capture", daemon=True).start()
-    if not done.wait(max(0.1, timeout)):
-        return CaptureResult(None, f"the webcam did not answer within {timeout:g} s", time.monotonic() - started)
-    if "error" in box:
-        error = box["error"]
-        return CaptureResult(None, f"webcam error: {redact(error)}"[:300], time.monotonic() - started)
-    try:
-        attachment = prepare(box["data"], transform or Transform())
-    except Exception:
-        return CaptureResult(None, "the webcam sent something that is not an image", time.monotonic() - started)
-    return CaptureResult(attachment, "", time.monotonic() - started)
+    return done, box
 
 
 def _open(data: bytes):
@@ -154,3 +176,11 @@ def fit_image(attachment: Attachment, max_bytes: int, max_side: Optional[int] = 
             break
         image = image.resize((max(1, int(image.width * 0.75)), max(1, int(image.height * 0.75))))
     return None
+
+
+def describe(attachment: Attachment) -> dict:
+    """An image for the settings page: an inline data URL and what a channel will receive."""
+    width, height = _open(attachment.data).size  # fitted snapshots: always a decodable image
+    encoded = base64.b64encode(attachment.data).decode("ascii")
+    return {"filename": attachment.filename, "content_type": attachment.content_type, "bytes": attachment.size,
+            "width": width, "height": height, "data_url": f"data:{attachment.content_type};base64,{encoded}"}

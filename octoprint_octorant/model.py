@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import itertools
+import os
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Mapping, Optional, Tuple
+from typing import Any, BinaryIO, Mapping, Optional, Tuple
 
 MEDIA_NONE = "none"
-MEDIA_SNAPSHOT = "snapshot"
-MEDIA_CHOICES = (MEDIA_NONE, MEDIA_SNAPSHOT)
+MEDIA_SNAPSHOT = "snapshot"  # the webcam(s), at the moment of the event
+MEDIA_THUMBNAIL = "thumbnail"  # the slicer's preview in the G-code file, else the snapshot
+MEDIA_BOTH = "both"  # thumbnail and snapshot
+MEDIA_TIMELAPSE = "timelapse"  # the rendered movie (timelapse events only)
+MEDIA_CHOICES = (MEDIA_NONE, MEDIA_SNAPSHOT, MEDIA_THUMBNAIL, MEDIA_BOTH, MEDIA_TIMELAPSE)
 
 _sequence = itertools.count(1)
 
@@ -21,13 +26,28 @@ def next_sequence() -> int:
 
 @dataclass(frozen=True)
 class Attachment:
+    """A file to send: bytes in memory, or a file on disk (`path`) that channels stream."""
+
     filename: str
     content_type: str
-    data: bytes = field(repr=False)
+    data: bytes = field(default=b"", repr=False)
+    path: Optional[str] = None
+    file_size: int = 0  # of `path`, taken when the attachment was made
+
+    @classmethod
+    def from_file(cls, path: str, filename: str, content_type: str) -> Attachment:
+        return cls(filename, content_type, b"", path, os.path.getsize(path))
 
     @property
     def size(self) -> int:
-        return len(self.data)
+        return self.file_size if self.path else len(self.data)
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+    def open(self) -> BinaryIO:
+        return open(self.path, "rb") if self.path else io.BytesIO(self.data)
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ import logging
 import queue
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
-from . import media, progress, templating
+from . import gather, progress, templating
 from .catalogue import EVENTS_BY_KEY, WATCHED_EVENTS
 from .channels import REGISTRY
 from .channels.base import Channel
@@ -40,9 +40,7 @@ class Config:
     router: RouterConfig = field(default_factory=RouterConfig)
     messages: Mapping[str, str] = field(default_factory=dict)
     progress: progress.ProgressSettings = field(default_factory=progress.ProgressSettings)
-    snapshot_timeout: float = 5.0
-    snapshot_max_side: int = 0  # 0: the camera's own size
-    snapshot_quality: int = 85
+    snapshot: gather.SnapshotOptions = field(default_factory=gather.SnapshotOptions)
     channels: Tuple[Mapping[str, Any], ...] = ()
     delivery: Mapping[str, Any] = field(default_factory=dict)
 
@@ -55,20 +53,12 @@ class Config:
             message = entry.get("message")
             messages[key] = message if isinstance(message, str) else spec.default_message
         snapshot = settings.get("snapshot") if isinstance(settings.get("snapshot"), Mapping) else {}
-        try:
-            timeout = min(60.0, max(1.0, float(snapshot.get("timeout", 5))))
-        except (TypeError, ValueError):
-            timeout = 5.0
         channels = settings.get("channels") if isinstance(settings.get("channels"), list) else []
-        max_side = finite_number(snapshot.get("max_side"))
-        quality = finite_number(snapshot.get("jpeg_quality"))
         return cls(
             router=RouterConfig.from_settings(settings, printer_name),
             messages=messages,
             progress=progress.ProgressSettings.from_mapping(settings.get("progress") or {}),
-            snapshot_timeout=timeout,
-            snapshot_max_side=int(min(8192, max(0, max_side))) if max_side is not None else 0,
-            snapshot_quality=int(min(95, max(30, quality))) if quality is not None else 85,
+            snapshot=gather.SnapshotOptions.from_settings(snapshot),
             channels=tuple(dict(c) for c in channels if isinstance(c, Mapping)),
             delivery=settings.get("delivery") if isinstance(settings.get("delivery"), Mapping) else {},
         )
@@ -79,6 +69,8 @@ class Notifier:
         self,
         printer_state: Callable[[], PrinterState],
         snapshot_source: Callable[[], Any],
+        thumbnail_source: Optional[Callable[[str, str], Any]] = None,
+        send_gcode: Optional[Callable[[Any], None]] = None,
         clock: Optional[Clock] = None,
         logger: Optional[logging.Logger] = None,
         policy: Optional[RetryPolicy] = None,
@@ -86,7 +78,11 @@ class Notifier:
         store_dir: Optional[str] = None,
     ):
         self._printer_state = printer_state
-        self._snapshot_source = snapshot_source
+        self._sources = gather.Sources(snapshot_source)
+        if thumbnail_source is not None:
+            self._sources.thumbnail = thumbnail_source
+        if send_gcode is not None:
+            self._sources.send_gcode = send_gcode
         self._clock = clock or Clock()
         self._logger = logger or logging.getLogger(__name__)
         # A policy given here (tests, benchmarks) wins over the delivery settings.
@@ -104,7 +100,6 @@ class Notifier:
         self._closed = False  # shut down: events are no longer taken
         self._progress_state: Optional[progress.ProgressState] = None
         self._reported_problems: set = set()
-        self._capture_threads: List[threading.Thread] = []
 
     # -- called from OctoPrint's threads: must return in microseconds ---------------------------
 
@@ -278,7 +273,7 @@ class Notifier:
             return 0
         future = None
         if notification.media != MEDIA_NONE and any(o.channel.config.get("media", True) for o in outboxes):
-            future = self._capture(self._config.snapshot_timeout)
+            future = self._gather(notification)
         for outbox in outboxes:
             outbox.put(Delivery(notification, future))
         return len(outboxes)
@@ -289,25 +284,21 @@ class Notifier:
         # No selection (absent, null or empty) means every enabled event.
         return not isinstance(events, list) or not events or notification.kind in events
 
-    def _capture(self, timeout: float) -> MediaFuture:
-        """Start the snapshot now (the moment of the event), off the dispatcher thread."""
-        future = MediaFuture()
+    def _gather(self, notification: Notification) -> MediaFuture:
+        """Start gathering the media now (the moment of the event), off the dispatcher thread."""
+        options = self._config.snapshot
+        future = MediaFuture(options.expected_seconds(notification.kind))
 
         def work():
             result = None
             try:
-                source = self._snapshot_source()
-                if source is None:
-                    result = media.CaptureResult(None, "no webcam is configured for snapshots", 0.0)
-                else:
-                    result = media.capture(source.fetch, source.transform, timeout)
+                result = gather.gather(notification, options, self._sources, self._logger)
             except Exception as error:
-                result = media.CaptureResult(None, f"snapshot failed: {redact(error)}", 0.0)
+                result = gather.MediaSet((), (f"no media: {redact(error)}",))
             finally:
                 future.set(result)
 
-        thread = threading.Thread(target=work, name="octorant-snapshot", daemon=True)
-        thread.start()
+        threading.Thread(target=work, name="octorant-media", daemon=True).start()
         return future
 
     # -- rendering, on each channel's worker ---------------------------------------------------
@@ -325,9 +316,8 @@ class Notifier:
                 self._reported_problems.add(key)
                 self._logger.warning("OctoRant: message for %s: %s", spec.title, problem)
         text = rendered.text.strip() or spec.title
-        attachments, note = self._media_for(channel, capture)
-        if note:
-            text += f"\n(no snapshot: {note})"
+        attachments, notes = self._media_for(channel, capture)
+        text += "".join(f"\n({note})" for note in notes)
         message = Message(
             kind=notification.kind, text=text,
             title=f"{spec.title} – {notification.variables.get('printer_name', '')}",
@@ -336,18 +326,15 @@ class Notifier:
         )
         return channel.fit(message)
 
-    def _media_for(self, channel: Channel, capture) -> Tuple[tuple, str]:
-        """The snapshot fitted to this channel's limit, or a note saying why there is none."""
-        if capture is None or not channel.config.get("media", True):
-            return (), ""
-        if capture.attachment is None:
-            return (), capture.note
-        config = self._config
-        fitted = media.fit_image(capture.attachment, channel.capabilities.max_file_bytes,
-                                 config.snapshot_max_side, config.snapshot_quality)
-        if fitted is None:
-            return (), "the image could not be made small enough for this channel"
-        return (fitted,), ""
+    def _media_for(self, channel: Channel, media_set) -> Tuple[tuple, tuple]:
+        """The notification's media fitted to this channel's limits, and notes on what is missing."""
+        if media_set is None or not channel.config.get("media", True):
+            return (), ()
+        caps = channel.capabilities
+        if not caps.supports_files:
+            return (), ()
+        fitted = gather.fit(media_set, caps.max_file_bytes, caps.max_files, self._config.snapshot)
+        return fitted.attachments, fitted.notes
 
     # -- for the settings page and the test button ---------------------------------------------
 
@@ -376,6 +363,20 @@ class Notifier:
         rendered = templating.render(template, spec.samples())
         return {"text": rendered.text, "problems": list(rendered.problems)}
 
+    def snapshot_preview(self, snapshot_settings: Optional[Mapping[str, Any]] = None,
+                         snapshot_source: Optional[Callable[[], Any]] = None):
+        """The webcams' pictures as channels get them (transforms, longest side, quality), now.
+
+        `snapshot_settings` and `snapshot_source` let the settings page try values not yet saved.
+        """
+        options = (gather.SnapshotOptions.from_settings(snapshot_settings) if snapshot_settings is not None
+                   else self._config.snapshot)
+        sources = self._sources if snapshot_source is None else gather.Sources(
+            snapshot_source, self._sources.thumbnail, self._sources.send_gcode, self._sources.sleep)
+        shots, notes = gather.snapshots("test", options, sources, self._logger)
+        limit = min([o.channel.capabilities.max_file_bytes for o in list(self._outboxes.values())] or [10 << 20])
+        return gather.fit(gather.MediaSet(tuple(shots), tuple(notes)), limit, 10, options)
+
     def test_channel(self, channel_config: Mapping[str, Any], with_snapshot: bool = True) -> dict:
         """Send a test message through `channel_config` now (API thread) and say what happened."""
         try:
@@ -390,10 +391,9 @@ class Notifier:
             return _result_dict(check, channel)
         config = self._config
         text = f"👋 Test message from OctoRant on {config.router.printer_name}: notifications will arrive here."
-        capture = self._capture(config.snapshot_timeout).get(config.snapshot_timeout + 2) if with_snapshot else None
-        attachments, note = self._media_for(channel, capture)
-        if note:
-            text += f"\n(no snapshot: {note})"
+        media_set = self.snapshot_preview() if with_snapshot else None
+        attachments, notes = self._media_for(channel, media_set)
+        text += "".join(f"\n({note})" for note in notes)
         message = channel.fit(Message(kind="test", text=text, title="OctoRant test", attachments=attachments))
         result, details = channel.test(message)
         return dict(_result_dict(result, channel), details=details)

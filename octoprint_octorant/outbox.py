@@ -21,7 +21,7 @@ from typing import Any, Callable, Deque, Dict, Mapping, Optional
 from .catalogue import EVENTS_BY_KEY
 from .channels.base import Channel
 from .clock import Clock
-from .media import CaptureResult
+from .gather import restored_media
 from .model import MEDIA_NONE, STATUS_FAILED, STATUS_OK, DeliveryResult, Message, Notification, RateLimit
 from .redact import redact
 from .store import OutboxStore
@@ -39,9 +39,10 @@ STATUS_EXPIRED = "expired"  # older than the maximum age
 class MediaFuture:
     """The media of one notification: captured once, shared by every channel's worker."""
 
-    def __init__(self):
+    def __init__(self, expected: float = 0.0):
         self._ready = threading.Event()
         self._result = None
+        self.expected = expected  # seconds gathering may take (snapshot delay, G-code, timeout)
 
     def set(self, result) -> None:
         self._result = result
@@ -389,9 +390,9 @@ class Outbox:
 
     def _capture(self, item: Delivery):
         if item.media is not None:
-            return item.media.get(self.policy.media_wait)
-        if item.restored and item.notification.media != MEDIA_NONE:
-            return CaptureResult(None, "the snapshot was not kept across an OctoPrint restart")
+            return item.media.get(self.policy.media_wait + item.media.expected)
+        if item.restored:
+            return restored_media(item.notification)
         return None
 
     def _deliver(self, item: Delivery) -> bool:

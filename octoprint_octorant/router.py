@@ -12,7 +12,7 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 
 from . import formatting as fmt
 from .catalogue import BY_OCTOPRINT_EVENT, EVENTS_BY_KEY, EventSpec
-from .model import MEDIA_CHOICES, MEDIA_NONE, Notification
+from .model import MEDIA_NONE, Notification
 
 
 def _mapping(value: Any) -> Mapping:
@@ -85,7 +85,7 @@ class RouterConfig:
                 media = value.get("media", spec.default_media)
                 events[key] = EventConfig(
                     enabled=bool(value.get("enabled", spec.default_enabled)),
-                    media=media if media in MEDIA_CHOICES else spec.default_media,
+                    media=media if media in spec.media_choices else spec.default_media,
                 )
         source = _mapping(settings.get("progress")).get("source", "estimate")
         return cls(printer_name=printer_name or "OctoPrint", events=events,

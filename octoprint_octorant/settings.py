@@ -13,7 +13,7 @@ from .catalogue import EVENTS, EVENTS_BY_KEY
 from .formatting import number as finite_number
 from .model import MEDIA_CHOICES, MEDIA_NONE, MEDIA_SNAPSHOT
 
-SETTINGS_VERSION = 3
+SETTINGS_VERSION = 4  # 4: snapshot.webcam (one name) became snapshot.webcams (a list)
 MAX_MESSAGE_LENGTH = 4000
 COMMON_CHANNEL_KEYS = ("id", "type", "name", "enabled", "media", "events", "messages")
 
@@ -24,9 +24,15 @@ PROGRESS_LIMITS = {  # key: (label, maximum)
     "min_interval": ("Minimum seconds between progress messages", 24 * 3600.0),
 }
 SNAPSHOT_LIMITS = {  # key: (label, minimum, maximum)
+    "timeout": ("Snapshot timeout, seconds", 1.0, 60.0),
     "max_side": ("Snapshot longest side in pixels (0 keeps the camera's size)", 0.0, 8192.0),
     "jpeg_quality": ("Snapshot JPEG quality", 30.0, 95.0),
+    "done_delay": ("Seconds to wait before the \"print done\" snapshot", 0.0, 120.0),
+    "gcode_settle": ("Seconds between the G-code and the snapshot", 0.0, 30.0),
 }
+WHOLE_SNAPSHOT_NUMBERS = ("max_side", "jpeg_quality")  # pixels and quality steps
+MAX_WEBCAMS = 20
+MAX_GCODE_TEXT = 2000
 DELIVERY_LIMITS = {  # key: (label, minimum, maximum)
     "max_age_hours": ("Give up on a message after N hours", 0.1, 24 * 7.0),
     "retry_max_seconds": ("Longest wait between retries, seconds", 1.0, 3600.0),
@@ -68,7 +74,9 @@ def defaults(catalogue=EVENTS) -> dict:
         },
         "progress": {"percent_step": 10, "time_step": 0, "height_step": 0, "min_interval": 0,
                      "source": "estimate"},
-        "snapshot": {"webcam": "", "timeout": 5, "max_side": 0, "jpeg_quality": 85},
+        # webcams: [] is OctoPrint's snapshot webcam, ["*"] every webcam that can take snapshots.
+        "snapshot": {"webcams": [], "timeout": 5, "max_side": 0, "jpeg_quality": 85, "done_delay": 0,
+                     "gcode_before": "", "gcode_after": "", "gcode_settle": 1},
         "delivery": {"max_age_hours": 24, "retry_max_seconds": 60, "request_timeout": 10},
     }
 
@@ -144,33 +152,35 @@ def validate_event(key: str, new: Any, current: Mapping) -> Tuple[dict, List[str
         else:
             clean["message"] = message
     if "media" in new:
-        if new["media"] in MEDIA_CHOICES:
+        choices = EVENTS_BY_KEY[key].media_choices if key in EVENTS_BY_KEY else MEDIA_CHOICES
+        if new["media"] in choices:
             clean["media"] = new["media"]
         else:
-            problems.append(f"{title}: media must be one of {', '.join(MEDIA_CHOICES)}.")
+            problems.append(f"{title}: media must be one of {', '.join(choices)}.")
     return clean, problems
 
 
 def validate_snapshot(new: Any, current: Mapping) -> Tuple[dict, List[str]]:
-    clean = dict(current)
-    problems = []
+    clean, problems = _validate_numbers(new, current, SNAPSHOT_LIMITS)
+    for key in WHOLE_SNAPSHOT_NUMBERS:
+        if isinstance(clean.get(key), (int, float)):
+            clean[key] = int(clean[key])
     new = _mapping(new)
-    if "webcam" in new:
-        if isinstance(new["webcam"], str) and len(new["webcam"]) <= 200:
-            clean["webcam"] = new["webcam"]
+    if "webcams" in new:
+        webcams = new["webcams"]
+        if (isinstance(webcams, list) and len(webcams) <= MAX_WEBCAMS
+                and all(isinstance(name, str) and 0 < len(name) <= 200 for name in webcams)):
+            clean["webcams"] = list(dict.fromkeys(webcams))
         else:
-            problems.append("Snapshot webcam: must be a webcam name.")
-    if "timeout" in new:
-        number = finite_number(new["timeout"])
-        if number is None or not 1 <= number <= 60:
-            problems.append("Snapshot timeout: must be from 1 to 60 seconds.")
+            problems.append(f"Snapshot webcams: must be a list of at most {MAX_WEBCAMS} webcam names.")
+    for key, label in (("gcode_before", "G-code before a snapshot"), ("gcode_after", "G-code after a snapshot")):
+        if key not in new:
+            continue
+        if isinstance(new[key], str) and len(new[key]) <= MAX_GCODE_TEXT:
+            clean[key] = new[key]
         else:
-            clean["timeout"] = _plain(number)
-    sizes, found = _validate_numbers(new, clean, SNAPSHOT_LIMITS)
-    for key in SNAPSHOT_LIMITS:
-        if isinstance(sizes.get(key), (int, float)):
-            clean[key] = int(sizes[key])  # whole pixels, whole quality steps
-    return clean, problems + found
+            problems.append(f"{label}: must be text of at most {MAX_GCODE_TEXT} characters.")
+    return clean, problems
 
 
 def validate_channel(new: Any, registry=None) -> Tuple[Optional[dict], List[str]]:
@@ -295,13 +305,18 @@ def _validate_channels(new: Any, current: Any, registry) -> Tuple[list, List[str
 # -- migration -----------------------------------------------------------------------------------
 
 def migrate(stored: Any, current_version: Optional[int] = None, catalogue=EVENTS) -> dict:
-    """Any earlier layout (legacy Octorant unversioned or version 2, or ours) → version 3."""
+    """Any earlier layout (legacy Octorant unversioned or version 2, or ours) → version 4."""
     stored = _mapping(stored)
     result = defaults(catalogue)
     if current_version is not None and current_version >= 3:
         for key in result:
             if key in stored:
                 result[key] = copy.deepcopy(stored[key])
+        snapshot = result["snapshot"] if isinstance(result["snapshot"], dict) else {}
+        webcam = snapshot.pop("webcam", None)  # version 3: one webcam by name, "" for OctoPrint's
+        if "webcams" not in snapshot:
+            snapshot["webcams"] = [webcam] if isinstance(webcam, str) and webcam else []
+        result["snapshot"] = snapshot
         return result
     url = str(stored.get("url") or "").strip()
     if url:
@@ -321,15 +336,21 @@ def migrate(stored: Any, current_version: Optional[int] = None, catalogue=EVENTS
             event["enabled"] = values["enabled"]
         if isinstance(values.get("message"), str):
             event["message"] = values["message"]
-        if "media" in values:
-            event["media"] = values["media"] if values["media"] in MEDIA_CHOICES else (
-                MEDIA_SNAPSHOT if values["media"] else MEDIA_NONE)
-        elif "with_snapshot" in values:
-            event["media"] = MEDIA_SNAPSHOT if values["with_snapshot"] else MEDIA_NONE
+        if "media" in values or "with_snapshot" in values:
+            event["media"] = _legacy_media(EVENTS_BY_KEY[key], values.get("media", values.get("with_snapshot")))
     result["progress"] = _migrate_progress(_mapping(stored.get("progress")),
                                            _mapping(legacy_events.get("printing_progress")),
                                            result["progress"])
     return result
+
+
+def _legacy_media(spec, wanted: Any) -> str:
+    """A legacy media value (a choice, or a with_snapshot flag) as one of the event's choices."""
+    if wanted in spec.media_choices:
+        return wanted
+    if not wanted or wanted == MEDIA_NONE:
+        return MEDIA_NONE
+    return MEDIA_SNAPSHOT if MEDIA_SNAPSHOT in spec.media_choices else spec.default_media
 
 
 def _migrate_progress(progress: Mapping, legacy_event: Mapping, result: dict) -> dict:

@@ -24,16 +24,10 @@ class SnapshotSource:
     transform: Transform
 
 
-def _from_webcam_api(name: str, plugin_manager) -> Optional[SnapshotSource]:
-    from octoprint.webcams import get_snapshot_webcam, get_webcams  # OctoPrint >= 1.9
+ALL_WEBCAMS = "*"
 
-    webcam = get_webcams(plugin_manager=plugin_manager).get(name) if name else None
-    if webcam is None:
-        if name:
-            _logger.warning("OctoRant: webcam %r not found, using OctoPrint's snapshot webcam", name)
-        webcam = get_snapshot_webcam()
-    if webcam is None or not webcam.config.canSnapshot:
-        return None
+
+def _source(webcam) -> SnapshotSource:
     config = webcam.config
     provider = webcam.providerPlugin
     return SnapshotSource(
@@ -41,6 +35,24 @@ def _from_webcam_api(name: str, plugin_manager) -> Optional[SnapshotSource]:
         fetch=lambda: provider.take_webcam_snapshot(config.name),
         transform=Transform(bool(config.flipH), bool(config.flipV), bool(config.rotate90)),
     )
+
+
+def _from_webcam_api(names: List[str], plugin_manager) -> List[SnapshotSource]:
+    from octoprint.webcams import get_snapshot_webcam, get_webcams  # OctoPrint >= 1.9
+
+    webcams = get_webcams(plugin_manager=plugin_manager)
+    if ALL_WEBCAMS in names:
+        chosen = list(webcams.values())
+    else:
+        chosen = [webcams[name] for name in names if name in webcams]
+        missing = [name for name in names if name not in webcams]
+        if missing:
+            _logger.warning("OctoRant: webcam(s) %s not found", ", ".join(map(repr, missing)))
+    chosen = [w for w in chosen if w.config.canSnapshot]
+    if not chosen:  # none chosen, or none of the chosen left: OctoPrint's own choice
+        default = get_snapshot_webcam()
+        chosen = [default] if default is not None and default.config.canSnapshot else []
+    return [_source(webcam) for webcam in chosen]
 
 
 def _from_legacy_settings(settings=None) -> Optional[SnapshotSource]:
@@ -72,16 +84,19 @@ def _from_legacy_settings(settings=None) -> Optional[SnapshotSource]:
     )
 
 
-def snapshot_source(webcam_name: str = "", plugin_manager=None, settings=None) -> Optional[SnapshotSource]:
+def snapshot_sources(webcam_names=(), plugin_manager=None, settings=None) -> List[SnapshotSource]:
+    """The webcams to snapshot: `webcam_names` ([] → OctoPrint's snapshot webcam, ["*"] → all)."""
+    names = [str(n) for n in webcam_names or () if n]
     try:
         try:
             import octoprint.webcams  # noqa: F401
         except ImportError:
-            return _from_legacy_settings(settings)
-        return _from_webcam_api(webcam_name, plugin_manager)
+            legacy = _from_legacy_settings(settings)
+            return [legacy] if legacy else []
+        return _from_webcam_api(names, plugin_manager)
     except Exception as error:
         _logger.warning("OctoRant: no snapshot webcam: %s", redact(error))
-        return None
+        return []
 
 
 def list_webcams(plugin_manager=None) -> List[dict]:

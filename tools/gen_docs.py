@@ -37,7 +37,7 @@ def render_events() -> str:
             f"## {spec.title} (`{spec.key}`)",
             "",
             f"From OctoPrint: {sources}. Enabled by default: {'yes' if spec.default_enabled else 'no'}. "
-            f"Default media: {spec.default_media}.",
+            f"Default media: {spec.default_media} (choices: {', '.join(spec.media_choices)}).",
             "",
             "Default message:",
             "",

@@ -215,6 +215,9 @@ class AppriseChannel(Channel):
         with tempfile.TemporaryDirectory(prefix="octorant-") as folder:
             attach = apprise.AppriseAttachment()
             for number, item in enumerate(message.attachments):
+                if item.path:  # already a file (a timelapse): Apprise reads it from where it is
+                    attach.add(item.path)
+                    continue
                 # One folder per file, so each keeps its own name as the receiver sees it.
                 os.mkdir(os.path.join(folder, str(number)))
                 path = os.path.join(folder, str(number), os.path.basename(item.filename) or "file")

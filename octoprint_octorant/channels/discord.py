@@ -9,7 +9,6 @@ be "everyone" or "here".
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any, List, Mapping, Optional, Tuple
 
@@ -19,6 +18,7 @@ from .._version import __version__
 from ..model import DeliveryResult, Message, RateLimit
 from ..redact import redact
 from .base import Capabilities, Channel, Field
+from .multipart import MultipartBody, payload_with_files
 
 USER_AGENT = f"DiscordBot (https://github.com/octorant/OctoPrint-OctoRant, {__version__})"
 
@@ -197,25 +197,28 @@ class DiscordChannel(Channel):
             ]
         return body
 
-    def request_parts(self, message: Message) -> Tuple[dict, Optional[dict]]:
-        """(keyword arguments for requests.post) — JSON alone, or multipart with files."""
+    def request_body(self, message: Message) -> Tuple[dict, Optional[MultipartBody]]:
+        """Keyword arguments for requests.post: JSON alone, or a streamed multipart body with files."""
         body = self.payload(message)
         if not message.attachments:
             return {"json": body}, None
-        files = {
-            f"files[{index}]": (item.filename, item.data, item.content_type)
-            for index, item in enumerate(message.attachments)
-        }
-        return {"data": {"payload_json": json.dumps(body)}, "files": files}, files
+        stream = payload_with_files(body, message.attachments)
+        return {"data": stream, "headers": {"Content-Type": stream.content_type}}, stream
 
     def send(self, message: Message) -> DeliveryResult:
-        kwargs, _ = self.request_parts(message)
+        try:
+            kwargs, stream = self.request_body(message)
+        except OSError as error:  # a file to attach vanished (a timelapse deleted meanwhile)
+            return DeliveryResult.failure(f"A file to attach could not be read: {self._clean(error)}")
         try:
             response = self._session.post(self.url, params=self._params(), timeout=self.timeout, **kwargs)
         except requests.Timeout:
             return DeliveryResult.retry(f"Discord did not answer within {self.timeout:g} s")
         except requests.RequestException as error:
             return DeliveryResult.retry(f"Could not reach Discord: {self._clean(error)}")
+        finally:
+            if stream is not None:
+                stream.close()
         return self._result(response)
 
     def check(self) -> Optional[DeliveryResult]:

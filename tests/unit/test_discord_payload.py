@@ -1,4 +1,3 @@
-import json
 
 import pytest
 
@@ -10,8 +9,10 @@ from octoprint_octorant.channels.discord import (
     check_webhook_url,
     escape_value,
 )
+from octoprint_octorant.channels.multipart import payload_with_files
 from octoprint_octorant.model import Attachment, Message
 from octoprint_octorant.templating import render
+from tools.discord_inbox import parse_multipart
 
 TOKEN = "AbC-def_123456789"
 URL = f"https://discord.com/api/webhooks/123456/{TOKEN}"
@@ -67,8 +68,8 @@ def test_markdown_in_file_names_renders_literally():
 
 def test_json_body_without_files():
     channel = DiscordChannel({"url": URL, "username": "Printer", "avatar_url": "https://x/a.png"})
-    kwargs, files = channel.request_parts(Message("print_done", "done", template="done"))
-    assert files is None
+    kwargs, stream = channel.request_body(Message("print_done", "done", template="done"))
+    assert stream is None
     assert kwargs["json"]["content"] == "done"
     assert kwargs["json"]["username"] == "Printer"
     assert kwargs["json"]["avatar_url"] == "https://x/a.png"
@@ -83,11 +84,33 @@ def test_empty_username_is_left_out():
 def test_multipart_with_snapshot():
     channel = DiscordChannel({"url": URL})
     snap = Attachment("snapshot.jpg", "image/jpeg", b"\xff\xd8jpeg")
-    kwargs, files = channel.request_parts(Message("print_done", "done", attachments=(snap,)))
-    assert files["files[0]"] == ("snapshot.jpg", b"\xff\xd8jpeg", "image/jpeg")
-    payload = json.loads(kwargs["data"]["payload_json"])
+    kwargs, stream = channel.request_body(Message("print_done", "done", attachments=(snap,)))
+    body = stream.read()
+    assert len(body) == len(stream)
+    payload, files = parse_multipart(kwargs["headers"]["Content-Type"], body)
+    assert [(f.field, f.filename, f.content_type, f.data) for f in files] == [
+        ("files[0]", "snapshot.jpg", "image/jpeg", b"\xff\xd8jpeg")]
     assert payload["content"] == "done"
     assert payload["attachments"] == [{"id": 0, "filename": "snapshot.jpg"}]
+
+
+def test_files_on_disk_are_streamed_in_blocks_and_the_length_is_exact(tmp_path):
+    movie = tmp_path / "benchy.mp4"
+    movie.write_bytes(bytes(range(256)) * 4096)  # 1 MiB
+    attachment = Attachment.from_file(str(movie), "benchy.mp4", "video/mp4")
+    stream = payload_with_files({"content": "x"}, [Attachment("a.png", "image/png", b"png"), attachment])
+    blocks = []
+    while True:
+        block = stream.read(8192)
+        if not block:
+            break
+        blocks.append(block)
+    assert max(len(b) for b in blocks) <= 8192
+    body = b"".join(blocks)
+    assert len(body) == len(stream)
+    _, files = parse_multipart(stream.content_type, body)
+    assert [f.filename for f in files] == ["a.png", "benchy.mp4"]
+    assert files[1].data == movie.read_bytes()
 
 
 def test_thread_id_and_wait_are_query_parameters():

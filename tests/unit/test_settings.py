@@ -19,7 +19,7 @@ def load(name):
 
 def test_defaults_cover_every_event_and_start_without_channels():
     d = defaults()
-    assert SETTINGS_VERSION == 3
+    assert SETTINGS_VERSION == 4
     assert set(d["events"]) == {spec.key for spec in EVENTS}
     assert d["channels"] == []
     assert d["progress"]["percent_step"] == 10
@@ -110,14 +110,18 @@ def test_good_values_are_stored():
         "printer_name": " Voron ", "progress": {"percent_step": "12.5", "min_interval": 30, "source": "file"},
         "events": {"print_done": {"enabled": False, "message": "yay {name}", "media": "none"}},
         "channels": [GOOD_CHANNEL],
-        "snapshot": {"webcam": "classic", "timeout": 10, "max_side": 1280, "jpeg_quality": "70"},
+        "snapshot": {"webcams": ["classic", "garage"], "timeout": 10, "max_side": 1280, "jpeg_quality": "70",
+                     "done_delay": 8, "gcode_before": "M355 S1 ; light on\n", "gcode_after": "M355 S0",
+                     "gcode_settle": 0.5},
     }, defaults())
     assert problems == []
     assert clean["printer_name"] == "Voron"
     assert clean["progress"]["percent_step"] == 12.5 and clean["progress"]["source"] == "file"
     assert clean["events"]["print_done"] == {"enabled": False, "message": "yay {name}", "media": "none"}
     assert clean["channels"][0]["url"] == GOOD_CHANNEL["url"]
-    assert clean["snapshot"] == {"webcam": "classic", "timeout": 10, "max_side": 1280, "jpeg_quality": 70}
+    assert clean["snapshot"] == {"webcams": ["classic", "garage"], "timeout": 10, "max_side": 1280,
+                                 "jpeg_quality": 70, "done_delay": 8, "gcode_before": "M355 S1 ; light on\n",
+                                 "gcode_after": "M355 S0", "gcode_settle": 0.5}
     assert set(clean["events"]) == set(EVENTS_BY_KEY)
 
 
@@ -197,3 +201,35 @@ def test_bad_snapshot_sizes_keep_the_defaults(given):
     clean, problems = validate_all({"snapshot": given}, defaults())
     assert clean["snapshot"] == defaults()["snapshot"]
     assert len(problems) == 1 and problems[0].startswith("Snapshot")
+
+
+@pytest.mark.parametrize("snapshot, problem", [
+    ({"webcams": "classic"}, "list of at most 20 webcam names"),
+    ({"webcams": [""]}, "list of at most 20 webcam names"),
+    ({"webcams": ["cam"] * 21}, "list of at most 20 webcam names"),
+    ({"done_delay": 500}, "from 0 to 120"),
+    ({"gcode_settle": -1}, "from 0 to 30"),
+    ({"gcode_before": 12}, "G-code before a snapshot: must be text"),
+    ({"gcode_after": "M355 S0\n" * 300}, "G-code after a snapshot: must be text of at most 2000"),
+])
+def test_bad_snapshot_settings_are_refused_and_the_old_value_kept(snapshot, problem):
+    clean, problems = validate_all({"snapshot": snapshot}, defaults())
+    assert len(problems) == 1 and problem in problems[0]
+    assert clean["snapshot"] == defaults()["snapshot"]
+
+
+def test_version_3_single_webcam_becomes_a_list():
+    stored = {"snapshot": {"webcam": "garage", "timeout": 7}, "printer_name": "P"}
+    migrated = migrate(stored, 3)
+    assert migrated["snapshot"] == {"webcams": ["garage"], "timeout": 7}
+    assert migrate({"snapshot": {"webcam": ""}}, 3)["snapshot"] == {"webcams": []}
+    assert migrate({"snapshot": {"webcams": ["a"]}}, 4)["snapshot"] == {"webcams": ["a"]}
+
+
+def test_legacy_timelapse_media_becomes_a_choice_the_event_has():
+    stored = {"url": "", "events": {"timelapse_done": {"with_snapshot": True}, "printing_done": {"media": True},
+                                    "startup": {"media": "thumbnail"}}}
+    events = migrate(stored, None)["events"]
+    assert events["timelapse_done"]["media"] == "timelapse"
+    assert events["print_done"]["media"] == "snapshot"
+    assert events["startup"]["media"] == "snapshot"  # no file at start-up: no thumbnail to choose
