@@ -10,7 +10,7 @@ from octoprint_octorant.webcam import SnapshotSource
 from tools.gcode import marker_image
 
 
-def camera(name, colour=(255, 0, 0), fail=False, transform=Transform()):
+def camera(name, colour=(255, 0, 0), fail=False):
     def fetch():
         if fail:
             raise OSError("camera unplugged")
@@ -18,7 +18,7 @@ def camera(name, colour=(255, 0, 0), fail=False, transform=Transform()):
         out = io.BytesIO()
         image.save(out, "JPEG")
         return out.getvalue()
-    return SnapshotSource(name, fetch, transform)
+    return SnapshotSource(name, fetch, Transform())
 
 
 class Recorder:
