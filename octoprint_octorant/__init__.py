@@ -9,14 +9,15 @@ import sys
 
 import flask
 import octoprint.plugin
+from flask_babel import gettext
 from octoprint.access.permissions import Permissions
 
 from . import media, webcam
 from . import settings as octorant_settings
 from ._version import __version__
-from .catalogue import EVENTS
 from .channels import REGISTRY
 from .notifier import Notifier
+from .page import page_data
 from .redact import redact
 from .router import PrinterState
 from .thumbnails import ThumbnailCache
@@ -198,11 +199,7 @@ class OctoRantPlugin(
         return True
 
     def get_template_vars(self):
-        return {
-            "events": EVENTS,
-            "event_titles": {spec.key: spec.title for spec in EVENTS},
-            "channel_types": [cls.metadata() for cls in REGISTRY.values()],
-        }
+        return {"page": page_data(gettext)}
 
     # ~ AssetPlugin
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 from .model import Attachment
@@ -171,7 +172,9 @@ def fit_image(attachment: Attachment, max_bytes: int, max_side: Optional[int] = 
         for step in (quality, quality - 15, quality - 30):
             candidate = _encode(image, "JPEG", max(30, step))
             if candidate.size <= max_bytes:
-                return candidate
+                # Keep the name (snapshot-bedcam, thumbnail…); the extension follows the new format.
+                stem = os.path.splitext(attachment.filename)[0] or "snapshot"
+                return replace(candidate, filename=stem + os.path.splitext(candidate.filename)[1])
         if min(image.size) <= 16:
             break
         image = image.resize((max(1, int(image.width * 0.75)), max(1, int(image.height * 0.75))))

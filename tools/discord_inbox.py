@@ -125,12 +125,12 @@ class Received:
         return f"#{self.seq} [{self.webhook_id}] {self.content[:200]!r}" + (f" files: {files}" if files else "")
 
 
-def make_snapshot(size: Tuple[int, int] = (640, 480)) -> bytes:
-    """Grey JPEG with a pure red 80×80 square in the top-left corner."""
+def make_snapshot(size: Tuple[int, int] = (640, 480), colour=(255, 0, 0)) -> bytes:
+    """Grey JPEG with a pure red (or `colour`) 80×80 square in the top-left corner."""
     from PIL import Image
 
     image = Image.new("RGB", size, (128, 128, 128))
-    image.paste((255, 0, 0), (0, 0, 80, 80))
+    image.paste(colour, (0, 0, 80, 80))
     out = io.BytesIO()
     image.save(out, "JPEG", quality=90)
     return out.getvalue()
@@ -199,6 +199,9 @@ class DiscordInbox:
         self._thread: Optional[threading.Thread] = None
         self.base_url = f"http://{host}:{self._server.server_address[1]}"
         self.snapshot_url = self.base_url + "/snapshot.jpg"
+        # A second camera (blue marker), for multi-webcam setups.
+        self.second_snapshot = make_snapshot(colour=(0, 0, 255))
+        self.second_snapshot_url = self.base_url + "/snapshot-blue.jpg"
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -535,6 +538,8 @@ def _handler_for(inbox: DiscordInbox):
             path = urlsplit(self.path).path
             if path == "/snapshot.jpg":
                 return self._snapshot()
+            if path == "/snapshot-blue.jpg":
+                return self._send(200, inbox.second_snapshot, "image/jpeg")
             if path in ("/", "/index.html"):
                 return self._send(200, inbox.page().encode("utf-8"), "text/html; charset=utf-8")
             if path == "/inbox.json":

@@ -35,7 +35,8 @@ def baseline_settings(inbox: DiscordInbox) -> dict:
         }],
         "events": tagged_events(),
         "progress": {"percent_step": 25, "time_step": 0, "height_step": 0, "min_interval": 0, "source": "estimate"},
-        "snapshot": {"webcam": "", "timeout": 3, "max_side": 0, "jpeg_quality": 85},
+        "snapshot": {"webcams": [], "timeout": 3, "max_side": 0, "jpeg_quality": 85, "done_delay": 0,
+                     "gcode_before": "", "gcode_after": "", "gcode_settle": 1},
         # Faults are injected for seconds, not hours: short waits keep the suite quick.
         "delivery": {"max_age_hours": 24, "retry_max_seconds": 2, "request_timeout": 3},
     }
@@ -59,6 +60,24 @@ def reset_to_baseline(api: ApiSession, inbox: DiscordInbox) -> None:
     api.save_plugin_settings({"channels": []})
     api.save_plugin_settings(baseline_settings(inbox))
     inbox.reset()
+
+
+def marker_corner(data: bytes, colour=(255, 0, 0)) -> tuple:
+    """Which corner of an image holds the test marker of `colour`, and the image's size."""
+    import io
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    width, height = image.size
+    inset = max(2, min(width, height) // 60)
+    corners = {
+        "top-left": (inset, inset), "top-right": (width - 1 - inset, inset),
+        "bottom-left": (inset, height - 1 - inset), "bottom-right": (width - 1 - inset, height - 1 - inset),
+    }
+    found = [name for name, xy in corners.items() if all(abs(a - b) < 40 for a, b in zip(image.getpixel(xy), colour))]
+    assert len(found) == 1, f"expected the marker {colour} in exactly one corner, found {found}"
+    return found[0], image.size
 
 
 def kind_of(message: Received) -> str:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
-from PIL import Image
 
-from tests.e2e.harness import WEBHOOK_TOKEN, kind_of, kinds
+from tests.e2e.harness import WEBHOOK_TOKEN, kind_of, kinds, marker_corner
 from tools.gcode import timed_gcode
 
 pytestmark = pytest.mark.e2e
@@ -18,15 +16,7 @@ RED = (255, 0, 0)
 
 def red_corner(data: bytes) -> tuple:
     """Which corner holds the test snapshot's red square, and the image size."""
-    image = Image.open(io.BytesIO(data)).convert("RGB")
-    width, height = image.size
-    corners = {
-        "top-left": (10, 10), "top-right": (width - 11, 10),
-        "bottom-left": (10, height - 11), "bottom-right": (width - 11, height - 11),
-    }
-    red = [name for name, xy in corners.items() if all(abs(a - b) < 40 for a, b in zip(image.getpixel(xy), RED))]
-    assert len(red) == 1, f"expected the red marker in exactly one corner, found {red}"
-    return red[0], image.size
+    return marker_corner(data, RED)
 
 
 def printed_seconds(done_message) -> int:

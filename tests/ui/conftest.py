@@ -76,6 +76,13 @@ class SettingsPage:
         page.wait_for_selector("#settings_plugin_octorant", state="visible")
         return page.locator("#settings_plugin_octorant")
 
+    def tab(self, name):
+        """Show one of OctoRant's tabs (Channels, Messages, Progress, Snapshots, Delivery)."""
+        self.page.locator("#octorant-tabs a", has_text=name).click()
+        pane = self.page.locator("#settings_plugin_octorant .tab-pane.active")
+        pane.wait_for()
+        return pane
+
     def save(self):
         page = self.page
         page.click("#settings_dialog > .modal-footer button.btn-primary")
@@ -103,3 +110,15 @@ def ui(octoprint, inbox, browser):
         context.close()
         api.close()
         inbox.reset()
+
+
+@pytest.fixture
+def apprise_json_server():
+    """A local endpoint for Apprise's json:// scheme; `bodies()` are the JSON documents received."""
+    import json
+
+    from tests.support.http_capture import CaptureServer
+
+    with CaptureServer() as server:
+        server.bodies = lambda: [json.loads(r.body) for r in server.wait_for_count(1)]
+        yield server

@@ -130,3 +130,9 @@ def test_restored_messages_reattach_the_movie_but_not_snapshots(tmp_path):
     assert again.attachments[0].path == str(movie)
     assert "not kept across" in gather.restored_media(notification()).notes[0]
     assert gather.restored_media(notification(media="none")) is None
+
+
+def test_fitting_keeps_each_pictures_name():
+    big = Attachment("snapshot-bedcam.png", "image/png", marker_image(800, 600))
+    fitted = gather.fit(gather.MediaSet((big,)), 10 << 20, 10, gather.SnapshotOptions(max_side=200))
+    assert [a.filename for a in fitted.attachments] == ["snapshot-bedcam.jpg"]
