@@ -11,12 +11,19 @@ from .settings import DELIVERY_LIMITS, PROGRESS_LIMITS, SNAPSHOT_LIMITS
 
 DOCS_URL = "https://github.com/octorant/OctoPrint-OctoRant/blob/main/docs/"
 
+
+
+def N_(text: str) -> str:
+    """Marks a text for translation (babel.cfg extracts it); translated where it is shown."""
+    return text
+
+
 MEDIA_LABELS = {
-    "none": "nothing",
-    "snapshot": "webcam snapshot",
-    "thumbnail": "slicer thumbnail (else snapshot)",
-    "both": "thumbnail and snapshot",
-    "timelapse": "the timelapse movie",
+    "none": N_("nothing"),
+    "snapshot": N_("webcam snapshot"),
+    "thumbnail": N_("slicer thumbnail (else snapshot)"),
+    "both": N_("thumbnail and snapshot"),
+    "timelapse": N_("the timelapse movie"),
 }
 
 UNITS = {
@@ -39,7 +46,7 @@ def page_data(gettext=lambda text: text) -> Dict[str, Any]:
     return {
         "events": [{
             "key": spec.key,
-            "title": gettext(spec.title),
+            "title": spec.title,
             "default_message": spec.default_message,
             "media_choices": list(spec.media_choices),
             "variables": [{"name": v.name, "description": v.description, "sample": v.sample}
