@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean screenshots
 
 $(STAMP): setup.py requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -38,3 +38,9 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .run build *.egg-info .pytest_cache .ruff_cache .hypothesis
+
+# The settings page's screenshots in docs/ come from the browser tests.
+screenshots: $(STAMP) $(CHROMIUM)
+	$(BIN)/python -m pytest -q tests/ui
+	mkdir -p docs/screenshots
+	cp tests/ui/screenshots/tab-*.png tests/ui/screenshots/first-run.png tests/ui/screenshots/channel-added.png docs/screenshots/

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from octoprint_octorant.settings import SETTINGS_VERSION
 from tests.e2e.harness import ADMIN, kind_of
 from tools.gcode import timed_gcode
 from tools.octoprint_server import OctoPrintServer, base_config, deep_merge
@@ -44,7 +45,7 @@ def test_upgrade_from_settings_version_2(octoprint, inbox, tmp_path):
         assert settings["progress"]["time_step"] == 30
         assert settings["progress"]["height_step"] == 0  # it was switched off
         assert settings["progress"]["min_interval"] == 120
-        assert server.read_config()["plugins"]["octorant"]["_config_version"] == 3
+        assert server.read_config()["plugins"]["octorant"]["_config_version"] == SETTINGS_VERSION
 
         api.wait_operational()
         api.upload("old_texts.gcode", timed_gcode(seconds=60), select=True, print_now=True)

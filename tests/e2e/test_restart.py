@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from octoprint_octorant.settings import SETTINGS_VERSION
 from tests.e2e.harness import ADMIN, E2E, baseline_settings, kind_of
 from tools.discord_inbox import DiscordInbox
 from tools.gcode import timed_gcode
@@ -22,7 +23,7 @@ def restartable(octoprint, tmp_path_factory):
     # `octoprint` (the shared instance) is requested so the plugin archive is installed.
     with DiscordInbox() as inbox:
         config = deep_merge(base_config(snapshot_url=inbox.snapshot_url), {
-            "plugins": {"octorant": dict(baseline_settings(inbox), _config_version=3)},
+            "plugins": {"octorant": dict(baseline_settings(inbox), _config_version=SETTINGS_VERSION)},
         })
         server = OctoPrintServer(tmp_path_factory.mktemp("restartable"), config)
         server.add_user(*ADMIN, admin=True)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from octoprint_octorant.settings import SETTINGS_VERSION
 from tests.e2e.harness import ADMIN, MAKER, PRINTER_NAME, baseline_settings, kind_of
 from tests.support.archive import build_archive, pip_install
 from tools.discord_inbox import DiscordInbox
@@ -30,7 +31,7 @@ def octoprint(tmp_path_factory, inbox):
     pip_install(archive)
     config = deep_merge(base_config(snapshot_url=inbox.snapshot_url), {
         "appearance": {"name": PRINTER_NAME},
-        "plugins": {"octorant": dict(baseline_settings(inbox), _config_version=4),
+        "plugins": {"octorant": dict(baseline_settings(inbox), _config_version=SETTINGS_VERSION),
                     "octorant_test_bedcam": {"snapshot": inbox.second_snapshot_url}},
     })
     server = OctoPrintServer(tmp_path_factory.mktemp("octoprint"), config)

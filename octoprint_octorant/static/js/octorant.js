@@ -146,16 +146,19 @@ $(function () {
             list(items);
         };
 
-        self.editing = function (channel) {
+        // An open/closed flag per channel (its form, its own texts), kept across settings reloads.
+        function flagFor(flags, channel) {
             var id = ko.unwrap(channel.id);
-            if (!editingOpen[id]) editingOpen[id] = ko.observable(false);
-            return editingOpen[id];
-        };
+            if (!flags[id]) flags[id] = ko.observable(false);
+            return flags[id];
+        }
 
-        self.toggleEditing = function (channel) {
-            var open = self.editing(channel);
-            open(!open());
-        };
+        function toggle(flag) {
+            flag(!flag());
+        }
+
+        self.editing = function (channel) { return flagFor(editingOpen, channel); };
+        self.toggleEditing = function (channel) { toggle(self.editing(channel)); };
 
         // One writable value per channel and event over the channel's `messages` object.
         self.override = function (channel, key) {
@@ -173,16 +176,8 @@ $(function () {
             return overrideCache[cacheKey];
         };
 
-        self.overridesShown = function (channel) {
-            var id = ko.unwrap(channel.id);
-            if (!overridesOpen[id]) overridesOpen[id] = ko.observable(false);
-            return overridesOpen[id];
-        };
-
-        self.toggleOverrides = function (channel) {
-            var shown = self.overridesShown(channel);
-            shown(!shown());
-        };
+        self.overridesShown = function (channel) { return flagFor(overridesOpen, channel); };
+        self.toggleOverrides = function (channel) { toggle(self.overridesShown(channel)); };
 
         // ~ health and history (GET /api/plugin/octorant)
 
