@@ -23,6 +23,6 @@ def test_installed_from_the_archive_with_declared_dependencies(octoprint):
 def test_octoprint_serves_the_settings_page_and_script(e2e):
     page = e2e.api.get("/").text
     assert 'id="settings_plugin_octorant"' in page
-    assert "OCTORANT_CHANNEL_TYPES" in page and "octorant-channel-events" in page
+    assert "window.OCTORANT = " in page and "octorant-channel-events" in page
     script = e2e.api.get("/plugin/octorant/static/js/octorant.js")
     assert script.status_code == 200 and "OctoRantViewModel" in script.text
