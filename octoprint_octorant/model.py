@@ -108,6 +108,8 @@ class DeliveryResult:
     gone: bool = False
     # True when a 429 applies to every request from this machine, not one webhook.
     global_limit: bool = False
+    # Set when the files could not go (why, in words): the text is sent again without them.
+    files_left_out: str = ""
 
     @property
     def ok(self) -> bool:
@@ -123,5 +125,5 @@ class DeliveryResult:
         return cls(STATUS_RETRY, error, http_status, retry_after, rate_limit, global_limit=global_limit)
 
     @classmethod
-    def failure(cls, error, http_status=None, rate_limit=None, gone=False) -> DeliveryResult:
-        return cls(STATUS_FAILED, error, http_status, None, rate_limit, gone=gone)
+    def failure(cls, error, http_status=None, rate_limit=None, gone=False, files_left_out="") -> DeliveryResult:
+        return cls(STATUS_FAILED, error, http_status, None, rate_limit, gone=gone, files_left_out=files_left_out)

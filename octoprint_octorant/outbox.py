@@ -422,10 +422,11 @@ class Outbox:
                 self._record(item, result)
                 return True
             if result.status == STATUS_FAILED:
-                if result.http_status == 413 and message.attachments:
-                    # The text must arrive even when the image can't.
+                if (result.http_status == 413 or result.files_left_out) and message.attachments:
+                    # The text must arrive even when the files can't.
                     self._record(item, replace(result, status="retry"), final=False)
-                    note = "\n(image left out: too large for this channel)"
+                    why = result.files_left_out or "too large for this channel"
+                    note = f"\n(image left out: {why})"
                     message = channel.fit(replace(message, attachments=(), text=message.text + note))
                     continue
                 if result.gone:

@@ -206,15 +206,15 @@ class DiscordChannel(Channel):
         return {"data": stream, "headers": {"Content-Type": stream.content_type}}, stream
 
     def send(self, message: Message) -> DeliveryResult:
-        try:
-            kwargs, stream = self.request_body(message)
-        except OSError as error:  # a file to attach vanished (a timelapse deleted meanwhile)
-            return DeliveryResult.failure(f"A file to attach could not be read: {self._clean(error)}")
+        kwargs, stream = self.request_body(message)
         try:
             response = self._session.post(self.url, params=self._params(), timeout=self.timeout, **kwargs)
         except requests.Timeout:
             return DeliveryResult.retry(f"Discord did not answer within {self.timeout:g} s")
         except requests.RequestException as error:
+            if stream is not None and stream.unreadable is not None:  # a timelapse deleted meanwhile
+                return DeliveryResult.failure(f"A file to attach could not be read: {self._clean(stream.unreadable)}",
+                                              files_left_out="the file could not be read")
             return DeliveryResult.retry(f"Could not reach Discord: {self._clean(error)}")
         finally:
             if stream is not None:

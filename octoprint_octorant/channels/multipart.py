@@ -40,6 +40,9 @@ class MultipartBody:
         self._length = sum(s.size if isinstance(s, Attachment) else len(s) for s in self._segments)
         self._index = 0
         self._current: Optional[BinaryIO] = None
+        # Set when a file could not be opened while sending: requests reports that as a
+        # connection error, but it is the file's fault and retrying will not help.
+        self.unreadable: Optional[OSError] = None
 
     @property
     def content_type(self) -> str:
@@ -53,7 +56,11 @@ class MultipartBody:
         while self._index < len(self._segments) and (size < 0 or len(out) < size):
             if self._current is None:
                 segment = self._segments[self._index]
-                self._current = segment.open() if isinstance(segment, Attachment) else _BytesReader(segment)
+                try:
+                    self._current = segment.open() if isinstance(segment, Attachment) else _BytesReader(segment)
+                except OSError as error:
+                    self.unreadable = error
+                    raise
             chunk = self._current.read(-1 if size < 0 else size - len(out))
             if chunk:
                 out += chunk

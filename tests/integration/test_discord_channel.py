@@ -192,6 +192,19 @@ def test_too_large_is_sent_again_without_the_picture(inbox):
     assert received[0].files == ()
 
 
+def test_a_movie_deleted_before_sending_leaves_the_text_going_without_it(inbox, tmp_path):
+    movie = tmp_path / "lapse.mp4"
+    movie.write_bytes(b"\0" * 4096)
+    attachment = Attachment.from_file(str(movie), "lapse.mp4", "video/mp4")
+    movie.unlink()  # OctoPrint's timelapse cleanup, or the user, removed it meanwhile
+    outbox = run_outbox(inbox, [("timelapse ready", attachment)])
+    received = inbox.wait_for_count(1)
+    assert outbox.close(10)
+    assert received[0].content == "timelapse ready\n(image left out: the file could not be read)"
+    assert received[0].files == ()
+    assert [h["status"] for h in outbox.status.history] == ["retry", "ok"]
+
+
 def test_a_deleted_webhook_stops_the_channel(inbox):
     inbox.known_webhooks = {}
     outbox = run_outbox(inbox, [("first", None), ("second", None)])
