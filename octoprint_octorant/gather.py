@@ -19,6 +19,7 @@ from . import media
 from .formatting import number as finite_number
 from .model import MEDIA_BOTH, MEDIA_NONE, MEDIA_SNAPSHOT, MEDIA_THUMBNAIL, MEDIA_TIMELAPSE, Attachment, Notification
 from .redact import redact
+from .settings import SNAPSHOT_DEFAULTS, SNAPSHOT_LIMITS
 
 MAX_GCODE_LINES = 20
 
@@ -43,18 +44,19 @@ class SnapshotOptions:
 
     @classmethod
     def from_settings(cls, snapshot: Mapping[str, Any]) -> SnapshotOptions:
-        def bounded(key, low, high, default):
+        def bounded(key):  # the settings' own limits and defaults, never a second copy
+            _, low, high = SNAPSHOT_LIMITS[key]
             value = finite_number(snapshot.get(key))
-            return default if value is None else min(high, max(low, value))
+            return SNAPSHOT_DEFAULTS[key] if value is None else min(high, max(low, value))
 
         return cls(
-            timeout=bounded("timeout", 1.0, 60.0, 5.0),
-            max_side=int(bounded("max_side", 0, 8192, 0)),
-            quality=int(bounded("jpeg_quality", 30, 95, 85)),
-            done_delay=bounded("done_delay", 0.0, 120.0, 0.0),
+            timeout=bounded("timeout"),
+            max_side=int(bounded("max_side")),
+            quality=int(bounded("jpeg_quality")),
+            done_delay=bounded("done_delay"),
             gcode_before=gcode_lines(snapshot.get("gcode_before")),
             gcode_after=gcode_lines(snapshot.get("gcode_after")),
-            gcode_settle=bounded("gcode_settle", 0.0, 30.0, 1.0),
+            gcode_settle=bounded("gcode_settle"),
         )
 
     def expected_seconds(self, kind: str) -> float:

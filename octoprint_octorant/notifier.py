@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
 from . import gather, progress, templating
@@ -79,10 +79,10 @@ class Notifier:
     ):
         self._printer_state = printer_state
         self._sources = gather.Sources(snapshot_source)
-        if thumbnail_source is not None:
-            self._sources.thumbnail = thumbnail_source
+        if thumbnail_source is not None:  # else the defaults: no thumbnails, no G-code
+            self._sources = replace(self._sources, thumbnail=thumbnail_source)
         if send_gcode is not None:
-            self._sources.send_gcode = send_gcode
+            self._sources = replace(self._sources, send_gcode=send_gcode)
         self._clock = clock or Clock()
         self._logger = logger or logging.getLogger(__name__)
         # A policy given here (tests, benchmarks) wins over the delivery settings.
@@ -317,7 +317,7 @@ class Notifier:
                 self._logger.warning("OctoRant: message for %s: %s", spec.title, problem)
         text = rendered.text.strip() or spec.title
         attachments, notes = self._media_for(channel, capture)
-        text += "".join(f"\n({note})" for note in notes)
+        text += _notes(notes)
         message = Message(
             kind=notification.kind, text=text,
             title=f"{spec.title} – {notification.variables.get('printer_name', '')}",
@@ -371,10 +371,11 @@ class Notifier:
         """
         options = (gather.SnapshotOptions.from_settings(snapshot_settings) if snapshot_settings is not None
                    else self._config.snapshot)
-        sources = self._sources if snapshot_source is None else gather.Sources(
-            snapshot_source, self._sources.thumbnail, self._sources.send_gcode, self._sources.sleep)
+        sources = self._sources if snapshot_source is None else replace(self._sources, snapshots=snapshot_source)
         shots, notes = gather.snapshots("test", options, sources, self._logger)
-        limit = min([o.channel.capabilities.max_file_bytes for o in list(self._outboxes.values())] or [10 << 20])
+        with self._lock:
+            limits = [o.channel.capabilities.max_file_bytes for o in self._outboxes.values()]
+        limit = min(limits or [10 << 20])
         return gather.fit(gather.MediaSet(tuple(shots), tuple(notes)), limit, 10, options)
 
     def test_channel(self, channel_config: Mapping[str, Any], with_snapshot: bool = True) -> dict:
@@ -393,10 +394,15 @@ class Notifier:
         text = f"👋 Test message from OctoRant on {config.router.printer_name}: notifications will arrive here."
         media_set = self.snapshot_preview() if with_snapshot else None
         attachments, notes = self._media_for(channel, media_set)
-        text += "".join(f"\n({note})" for note in notes)
+        text += _notes(notes)
         message = channel.fit(Message(kind="test", text=text, title="OctoRant test", attachments=attachments))
         result, details = channel.test(message)
         return dict(_result_dict(result, channel), details=details)
+
+
+def _notes(notes) -> str:
+    """What is missing from a message, one line each in brackets under its text."""
+    return "".join(f"\n({note})" for note in notes)
 
 
 def _result_dict(result: DeliveryResult, channel: Channel) -> dict:

@@ -30,6 +30,8 @@ SNAPSHOT_LIMITS = {  # key: (label, minimum, maximum)
     "done_delay": ("Seconds to wait before the \"print done\" snapshot", 0.0, 120.0),
     "gcode_settle": ("Seconds between the G-code and the snapshot", 0.0, 30.0),
 }
+SNAPSHOT_DEFAULTS = {"timeout": 5, "max_side": 0, "jpeg_quality": 85, "done_delay": 0,
+                     "gcode_before": "", "gcode_after": "", "gcode_settle": 1}
 WHOLE_SNAPSHOT_NUMBERS = ("max_side", "jpeg_quality")  # pixels and quality steps
 MAX_WEBCAMS = 20
 MAX_GCODE_TEXT = 2000
@@ -75,8 +77,7 @@ def defaults(catalogue=EVENTS) -> dict:
         "progress": {"percent_step": 10, "time_step": 0, "height_step": 0, "min_interval": 0,
                      "source": "estimate"},
         # webcams: [] is OctoPrint's snapshot webcam, ["*"] every webcam that can take snapshots.
-        "snapshot": {"webcams": [], "timeout": 5, "max_side": 0, "jpeg_quality": 85, "done_delay": 0,
-                     "gcode_before": "", "gcode_after": "", "gcode_settle": 1},
+        "snapshot": dict(SNAPSHOT_DEFAULTS, webcams=[]),
         "delivery": {"max_age_hours": 24, "retry_max_seconds": 60, "request_timeout": 10},
     }
 
